@@ -1,0 +1,29 @@
+/*
+ * cli.h - shared pieces of the tlvsign front end: global options, output
+ * helpers. Front ends parse arguments and print; the rules live in ops/.
+ */
+#ifndef TLVSIGN_CLI_CLI_H
+#define TLVSIGN_CLI_CLI_H
+
+#include <jansson.h>
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *config;  /* --config, or NULL */
+	int json;            /* --json */
+	int verbose;         /* --verbose */
+};
+
+/* Print "tlvsign: <detail of r>" and return EXIT_FAIL. */
+int cli_fail(int r);
+/* Print "tlvsign: <fmt>" and a hint, return EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print a JSON value (stolen) on stdout; returns EXIT_OK. */
+int cli_json_print(json_t *v);
+
+int cmd_show(struct cli *c, int argc, char **argv);
+
+#endif

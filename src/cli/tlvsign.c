@@ -1,0 +1,549 @@
+/* tlvsign.c - the tlvsign command: argument parsing and output only. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <p11-kit/pkcs11.h>
+
+#include "cli/cli.h"
+#include "ops/app.h"
+#include "ops/certs.h"
+#include "ops/itl.h"
+#include "ops/setup.h"
+#include "util/error.h"
+#include "x509/cert.h"
+
+static const char usage_text[] =
+    "usage: tlvsign [--config FILE] [--json] [--verbose] COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  init                          create state, inventory and publisher "
+    "node; check the token\n"
+    "  token init                    initialise the configured token in a "
+    "free slot\n"
+    "  token status                  module, token and every key object\n"
+    "  cert generate PURPOSE [--node N] [--key-length L] [--hash H] "
+    "[--years Y]\n"
+    "  cert list                     every certificate in the inventory\n"
+    "  itl build [--node N]          sign and publish ITLFile.tlv\n"
+    "  show itl|ctl [FILE]           parse, print and verify a trust list\n"
+    "  help                          this text\n"
+    "  version                       the version\n"
+    "\n"
+    "PURPOSE: CallManager, CallManager-ECDSA, ITLRecovery, TVS, CAPF, "
+    "tomcat,\n"
+    "         tomcat-ECDSA, ipsec\n"
+    "See tlvsign(1) and tlvsign.conf(5).\n";
+
+int
+cli_fail(int r)
+{
+	fprintf(stderr, "tlvsign: %s\n", ts_error_detail(r));
+	return EXIT_FAIL;
+}
+
+int
+cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tlvsign: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see tlvsign --help)\n");
+	return EXIT_USAGE;
+}
+
+int
+cli_json_print(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	if (s != NULL)
+		printf("%s\n", s);
+	free(s);
+	json_decref(v);
+	return EXIT_OK;
+}
+
+static int
+parse_uint(const char *opt, const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v > UINT_MAX ||
+	    s[0] == '-')
+		return cli_usage("%s: \"%s\" is not a number", opt, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void
+time_text(time_t t, char *buf, size_t size)
+{
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+}
+
+/* ---- init ---- */
+
+static int
+cmd_init(struct cli *c, int argc, char **argv)
+{
+	struct init_result res;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage("init takes no arguments");
+	if ((r = ops_init(c->config, &res)) != 0)
+		return cli_fail(r);
+	if (c->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "inventory_created",
+		    json_boolean(res.created_inventory));
+		json_object_set_new(o, "publisher_node_created",
+		    json_boolean(res.created_node));
+		json_object_set_new(o, "schema_version",
+		    json_integer(res.schema_version));
+		json_object_set_new(o, "token_label",
+		    json_string(res.token.label));
+		json_object_set_new(o, "token_serial",
+		    json_string(res.token.serial));
+		return cli_json_print(o);
+	}
+	printf("inventory %s (schema version %d)\n",
+	    res.created_inventory ? "created" : "up to date",
+	    res.schema_version);
+	if (res.created_node)
+		printf("publisher node added\n");
+	printf("token \"%s\" (serial %s) found, login ok\n", res.token.label,
+	    res.token.serial);
+	return EXIT_OK;
+}
+
+/* ---- token ---- */
+
+static const char *
+class_name(unsigned long cls)
+{
+	switch (cls) {
+	case CKO_PRIVATE_KEY: return "private-key";
+	case CKO_PUBLIC_KEY: return "public-key";
+	case CKO_CERTIFICATE: return "certificate";
+	case CKO_SECRET_KEY: return "secret-key";
+	case CKO_DATA: return "data";
+	}
+	return "other";
+}
+
+static const char *
+keytype_name(unsigned long kt)
+{
+	switch (kt) {
+	case CKK_RSA: return "RSA";
+	case CKK_EC: return "EC";
+	case CKK_AES: return "AES";
+	}
+	return "-";
+}
+
+static const char *
+yesno(int v)
+{
+	return v < 0 ? "-" : v ? "yes" : "no";
+}
+
+static json_t *
+jbool3(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+static int
+cmd_token(struct cli *c, int argc, char **argv)
+{
+	struct token_status st;
+	struct app a;
+	char id[2 * TOKEN_ID_MAX + 1];
+	size_t i;
+	int r;
+
+	if (argc == 2 && strcmp(argv[1], "init") == 0) {
+		if ((r = app_open(c->config, 0, &a)) != 0)
+			return cli_fail(r);
+		r = token_initialize(a.conf.module, a.conf.token_uri,
+		    a.conf.pin_file);
+		if (r == 0)
+			printf("token %s initialised\n", a.conf.token_uri);
+		app_close(&a);
+		return r ? cli_fail(r) : EXIT_OK;
+	}
+	if (argc != 2 || strcmp(argv[1], "status") != 0)
+		return cli_usage("token: use `token status` or `token init`");
+	if ((r = app_open(c->config, APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	if (inventory_open(a.conf.state_dir, 0, &a.inv) != 0)
+		ts_error_clear(); /* status works before init, too */
+	if ((r = ops_token_status(&a, &st)) != 0) {
+		app_close(&a);
+		return cli_fail(r);
+	}
+	if (c->json) {
+		json_t *o = json_object(), *objs = json_array();
+
+		json_object_set_new(o, "module", json_string(st.info.module));
+		json_object_set_new(o, "token_label",
+		    json_string(st.info.label));
+		json_object_set_new(o, "token_serial",
+		    json_string(st.info.serial));
+		json_object_set_new(o, "manufacturer",
+		    json_string(st.info.manufacturer));
+		json_object_set_new(o, "model", json_string(st.info.model));
+		json_object_set_new(o, "logged_in",
+		    json_boolean(st.info.logged_in));
+		json_object_set_new(o, "cluster", st.cluster_name ?
+		    json_string(st.cluster_name) : json_null());
+		json_object_set_new(o, "backup_required", st.backup_required ?
+		    json_boolean(strcmp(st.backup_required, "true") == 0) :
+		    json_null());
+		for (i = 0; i < st.nobjects; i++) {
+			const struct token_object *ob = &st.objects[i];
+			json_t *j = json_object();
+
+			hex_lower(ob->id, ob->id_len, id);
+			json_object_set_new(j, "class",
+			    json_string(class_name(ob->cls)));
+			json_object_set_new(j, "label", json_string(ob->label));
+			json_object_set_new(j, "id", json_string(id));
+			json_object_set_new(j, "key_type",
+			    json_string(keytype_name(ob->key_type)));
+			json_object_set_new(j, "private",
+			    jbool3(ob->is_private));
+			json_object_set_new(j, "sensitive",
+			    jbool3(ob->sensitive));
+			json_object_set_new(j, "extractable",
+			    jbool3(ob->extractable));
+			json_object_set_new(j, "always_sensitive",
+			    jbool3(ob->always_sensitive));
+			json_object_set_new(j, "never_extractable",
+			    jbool3(ob->never_extractable));
+			json_object_set_new(j, "sign", jbool3(ob->can_sign));
+			json_array_append_new(objs, j);
+		}
+		json_object_set_new(o, "objects", objs);
+		cli_json_print(o);
+	} else {
+		printf("module:          %s\n", st.info.module);
+		printf("token:           %s (serial %s, %s %s, slot %lu)\n",
+		    st.info.label, st.info.serial, st.info.manufacturer,
+		    st.info.model, st.info.slot);
+		printf("login:           %s\n", st.info.logged_in ? "user" :
+		    "not logged in");
+		if (st.cluster_name != NULL)
+			printf("cluster:         %s\n", st.cluster_name);
+		if (st.backup_required != NULL)
+			printf("backup required: %s\n",
+			    strcmp(st.backup_required, "true") == 0 ? "YES" :
+			    "no");
+		printf("\n%-12s %-28s %-4s %-9s %-11s %-16s %-15s %s\n",
+		    "CLASS", "LABEL", "TYPE", "SENSITIVE", "EXTRACTABLE",
+		    "ALWAYS-SENSITIVE", "NEVER-EXTRACT.", "ID");
+		for (i = 0; i < st.nobjects; i++) {
+			const struct token_object *ob = &st.objects[i];
+
+			hex_lower(ob->id, ob->id_len, id);
+			printf("%-12s %-28s %-4s %-9s %-11s %-16s %-15s %s\n",
+			    class_name(ob->cls), ob->label,
+			    keytype_name(ob->key_type), yesno(ob->sensitive),
+			    yesno(ob->extractable), yesno(ob->always_sensitive),
+			    yesno(ob->never_extractable), id);
+		}
+	}
+	token_status_free(&st);
+	app_close(&a);
+	return EXIT_OK;
+}
+
+/* ---- cert ---- */
+
+static json_t *
+json_cert(const struct cert_row *row)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "node", json_string(row->host));
+	json_object_set_new(o, "purpose", json_string(row->purpose));
+	json_object_set_new(o, "state", json_string(row->state));
+	json_object_set_new(o, "subject", json_string(row->subject));
+	json_object_set_new(o, "issuer", json_string(row->issuer));
+	json_object_set_new(o, "serial", json_string(row->serial));
+	json_object_set_new(o, "not_before",
+	    json_integer((json_int_t)row->not_before));
+	json_object_set_new(o, "not_after",
+	    json_integer((json_int_t)row->not_after));
+	json_object_set_new(o, "key_type", json_string(row->key_type));
+	json_object_set_new(o, "key_bits", json_integer(row->key_bits));
+	json_object_set_new(o, "key_label", json_string(row->key_label));
+	json_object_set_new(o, "key_id", json_string(row->key_id));
+	json_object_set_new(o, "sha1", json_string(row->sha1));
+	json_object_set_new(o, "sha256", json_string(row->sha256));
+	return o;
+}
+
+static int
+cert_generate(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "key-length", required_argument, NULL, 'k' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "years", required_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cert_gen g;
+	struct cert_gen_result res;
+	struct app a;
+	char nb[40], na[40];
+	int ch, r;
+
+	memset(&g, 0, sizeof(g));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': g.node = optarg; break;
+		case 'k':
+			if (parse_uint("--key-length", optarg, &g.bits) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'H': g.hash = optarg; break;
+		case 'y':
+			if (parse_uint("--years", optarg, &g.years) != 0)
+				return EXIT_USAGE;
+			break;
+		default:
+			return cli_usage("cert generate: bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("cert generate: name one PURPOSE");
+	g.purpose = argv[optind];
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	if ((r = ops_cert_generate(&a, &g, &res)) != 0) {
+		app_close(&a);
+		return cli_fail(r);
+	}
+	if (res.warning != NULL)
+		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
+	if (c->json) {
+		json_t *o = json_cert(&res.row);
+		json_object_set_new(o, "itl_rebuilt",
+		    json_integer(res.itl_rebuilt));
+		cli_json_print(o);
+	} else {
+		time_text(res.row.not_before, nb, sizeof(nb));
+		time_text(res.row.not_after, na, sizeof(na));
+		printf("%s certificate generated for %s\n", res.row.purpose,
+		    res.row.host);
+		printf("  subject:   %s\n  serial:    %s\n", res.row.subject,
+		    res.row.serial);
+		printf("  validity:  %s to %s\n", nb, na);
+		printf("  key:       %s %u in the token, label \"%s\"\n",
+		    res.row.key_type, res.row.key_bits, res.row.key_label);
+		printf("  SHA-256:   %s\n", res.row.sha256);
+		if (res.itl_rebuilt)
+			printf("ITLFile.tlv rebuilt with the new certificate "
+			    "(%d node%s)\n", res.itl_rebuilt,
+			    res.itl_rebuilt == 1 ? "" : "s");
+	}
+	cert_row_free(&res.row);
+	app_close(&a);
+	if (res.itl_error[0] != '\0') {
+		fprintf(stderr, "tlvsign: the certificate was generated, but %s\n",
+		    res.itl_error);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+struct list_ctx {
+	struct cli *c;
+	json_t *arr;
+	int n;
+};
+
+static int
+print_cert_row(const struct cert_row *row, void *arg)
+{
+	struct list_ctx *lc = arg;
+	char na[40];
+
+	if (lc->c->json) {
+		json_array_append_new(lc->arr, json_cert(row));
+		return 0;
+	}
+	if (lc->n++ == 0)
+		printf("%-16s %-18s %-8s %-7s %-24s %s\n", "NODE", "PURPOSE",
+		    "STATE", "KEY", "EXPIRES", "SUBJECT");
+	time_text(row->not_after, na, sizeof(na));
+	printf("%-16s %-18s %-8s %-3s%-4u %-24s %s\n", row->host, row->purpose,
+	    row->state, row->key_type, row->key_bits, na, row->subject);
+	return 0;
+}
+
+static int
+cert_list(struct cli *c, int argc, char **argv)
+{
+	struct list_ctx lc = { c, NULL, 0 };
+	struct app a;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage("cert list takes no arguments");
+	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
+		return cli_fail(r);
+	if (c->json)
+		lc.arr = json_array();
+	r = inventory_cert_list(a.inv, print_cert_row, &lc);
+	app_close(&a);
+	if (r != 0) {
+		json_decref(lc.arr);
+		return cli_fail(r);
+	}
+	if (c->json)
+		return cli_json_print(lc.arr);
+	if (lc.n == 0)
+		printf("no certificates: run `tlvsign cert generate PURPOSE`\n");
+	return EXIT_OK;
+}
+
+static int
+cmd_cert(struct cli *c, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "generate") == 0)
+		return cert_generate(c, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return cert_list(c, argc - 1, argv + 1);
+	return cli_usage("cert: use `cert generate PURPOSE` or `cert list`");
+}
+
+/* ---- itl ---- */
+
+static int
+cmd_itl(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct itl_result res;
+	struct app a;
+	const char *node = NULL;
+	int ch, r;
+
+	if (argc < 2 || strcmp(argv[1], "build") != 0)
+		return cli_usage("itl: use `itl build [--node N]`");
+	argc--;
+	argv++;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (ch != 'n')
+			return cli_usage("itl build: bad option");
+		node = optarg;
+	}
+	if (optind != argc)
+		return cli_usage("itl build: unexpected argument \"%s\"",
+		    argv[optind]);
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	r = ops_itl_build(&a, node, &res);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	if (c->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "path", json_string(res.path));
+		json_object_set_new(o, "size", json_integer((json_int_t)res.size));
+		json_object_set_new(o, "records",
+		    json_integer((json_int_t)res.nrecords));
+		json_object_set_new(o, "signer_serial",
+		    json_string(res.signer_serial));
+		json_object_set_new(o, "md5", json_string(res.md5));
+		json_object_set_new(o, "sha1", json_string(res.sha1));
+		json_object_set_new(o, "sha256", json_string(res.sha256));
+		return cli_json_print(o);
+	}
+	printf("%s: %zu bytes, %zu records, signed by ITLRecovery (serial %s)\n",
+	    res.path, res.size, res.nrecords, res.signer_serial);
+	printf("%s(MD5)\n%s(SHA1)\n%s(SHA256)\n", res.md5, res.sha1,
+	    res.sha256);
+	return EXIT_OK;
+}
+
+/* ---- main ---- */
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli c;
+	const char *cmd;
+	int ch, rc;
+
+	memset(&c, 0, sizeof(c));
+	while ((ch = getopt_long(argc, argv, "+c:jvhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': c.config = optarg; break;
+		case 'j': c.json = 1; break;
+		case 'v': c.verbose = 1; break;
+		case 'h': fputs(usage_text, stdout); return EXIT_OK;
+		case 'V': printf("tlvsign %s\n", PACKAGE_VERSION); return EXIT_OK;
+		default: return cli_usage("unknown option");
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	argc -= optind;
+	argv += optind;
+	cmd = argv[0];
+	if (strcmp(cmd, "init") == 0)
+		rc = cmd_init(&c, argc, argv);
+	else if (strcmp(cmd, "token") == 0)
+		rc = cmd_token(&c, argc, argv);
+	else if (strcmp(cmd, "cert") == 0)
+		rc = cmd_cert(&c, argc, argv);
+	else if (strcmp(cmd, "itl") == 0)
+		rc = cmd_itl(&c, argc, argv);
+	else if (strcmp(cmd, "show") == 0)
+		rc = cmd_show(&c, argc, argv);
+	else if (strcmp(cmd, "help") == 0) {
+		fputs(usage_text, stdout);
+		rc = EXIT_OK;
+	} else if (strcmp(cmd, "version") == 0) {
+		printf("tlvsign %s\n", PACKAGE_VERSION);
+		rc = EXIT_OK;
+	} else
+		rc = cli_usage("unknown command \"%s\"", cmd);
+	ERR_clear_error();
+	return rc;
+}

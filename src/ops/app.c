@@ -1,0 +1,63 @@
+/* app.c - opening what an operation needs. */
+#include "ops/app.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util/error.h"
+
+int
+app_open(const char *conf_path, unsigned need, struct app *a)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	if ((r = conf_load(conf_path, &a->conf)) != 0)
+		return r;
+	if ((need & APP_INVENTORY) &&
+	    (r = inventory_open(a->conf.state_dir, 0, &a->inv)) != 0)
+		goto fail;
+	if ((need & (APP_TOKEN | APP_LOGIN)) &&
+	    (r = token_open(a->conf.module, a->conf.token_uri, &a->token)) != 0)
+		goto fail;
+	if ((need & APP_LOGIN) &&
+	    (r = token_login(a->token, a->conf.pin_file)) != 0)
+		goto fail;
+	return 0;
+fail:
+	app_close(a);
+	return r;
+}
+
+void
+app_close(struct app *a)
+{
+	token_close(a->token);
+	inventory_close(a->inv);
+	conf_free(&a->conf);
+	memset(a, 0, sizeof(*a));
+}
+
+int
+app_key_label(const char *purpose, const char *host, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s@%s", purpose, host) >= size)
+		return ts_error(TS_ERR_INVALID, "key label too long");
+	return 0;
+}
+
+int
+app_tftp_path(const struct app *a, const struct node *n, const char *name,
+    char *buf, size_t size)
+{
+	int len;
+
+	if (n->publisher)
+		len = snprintf(buf, size, "%s/%s", a->conf.tftp_dir, name);
+	else
+		len = snprintf(buf, size, "%s/%s/%s", a->conf.tftp_dir, n->host,
+		    name);
+	if (len < 0 || (size_t)len >= size)
+		return ts_error(TS_ERR_INVALID, "path too long");
+	return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * app.h - what an operation works on: the configuration, the token and the
+ * inventory, opened as far as the operation needs.
+ */
+#ifndef TLVSIGN_OPS_APP_H
+#define TLVSIGN_OPS_APP_H
+
+#include "store/inventory.h"
+#include "token/token.h"
+#include "util/conf.h"
+
+struct app {
+	struct conf conf;
+	struct token *token;
+	struct inventory *inv;
+};
+
+enum {
+	APP_INVENTORY = 1, /* open the existing inventory */
+	APP_TOKEN = 2,     /* find the token */
+	APP_LOGIN = 4,     /* and log in (implies APP_TOKEN) */
+};
+
+int app_open(const char *conf_path, unsigned need, struct app *a);
+void app_close(struct app *a);
+
+/* The token label of a purpose's key on a node: "<purpose>@<host>". */
+int app_key_label(const char *purpose, const char *host, char *buf,
+    size_t size);
+
+/* The published path of a node's trust file (name "ITLFile.tlv"): the
+ * TFTP directory for the publisher, TFTP_DIR/<host>/ for other nodes. */
+int app_tftp_path(const struct app *a, const struct node *n,
+    const char *name, char *buf, size_t size);
+
+#endif

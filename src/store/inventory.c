@@ -1,0 +1,615 @@
+/* inventory.c - SQLite inventory with versioned migrations. */
+#include "store/inventory.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "util/error.h"
+
+struct inventory {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Migration n brings the schema from version n to n + 1. Never edit a
+ * released migration: add a new one. */
+static const char *const migrations[] = {
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+	"CREATE TABLE nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  host TEXT NOT NULL UNIQUE,"
+	"  domain TEXT NOT NULL DEFAULT '',"
+	"  ipv4 TEXT NOT NULL,"
+	"  services INTEGER NOT NULL,"
+	"  publisher INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX one_publisher ON nodes(publisher) "
+	"  WHERE publisher = 1;"
+	"CREATE TABLE certificates ("
+	"  id INTEGER PRIMARY KEY,"
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id),"
+	"  purpose TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('active','pending',"
+	"    'retired')),"
+	"  key_label TEXT NOT NULL,"
+	"  key_id TEXT NOT NULL,"
+	"  key_type TEXT NOT NULL,"
+	"  key_bits INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  issuer TEXT NOT NULL,"
+	"  serial TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  sha1 TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX one_active ON certificates(node_id, purpose) "
+	"  WHERE state = 'active';"
+	"CREATE TABLE params ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+	"CREATE TABLE published ("
+	"  id INTEGER PRIMARY KEY,"
+	"  node_id INTEGER REFERENCES nodes(id),"
+	"  kind TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  md5 TEXT NOT NULL,"
+	"  sha1 TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  signer TEXT NOT NULL,"
+	"  published INTEGER NOT NULL);"
+	"CREATE INDEX published_path ON published(path, id);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int
+dberr(struct inventory *inv, const char *what)
+{
+	return ts_error(TS_ERR_STATE, "inventory %s: %s", what,
+	    sqlite3_errmsg(inv->db));
+}
+
+static int
+exec(struct inventory *inv, const char *sql)
+{
+	char *msg = NULL;
+	int r;
+
+	if (sqlite3_exec(inv->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		r = ts_error(TS_ERR_STATE, "inventory: %s",
+		    msg ? msg : sqlite3_errmsg(inv->db));
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+static int
+user_version(struct inventory *inv, int *v)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(inv->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return dberr(inv, "version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	else
+		r = dberr(inv, "version");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+migrate(struct inventory *inv)
+{
+	char sql[64];
+	int v, r;
+
+	if ((r = user_version(inv, &v)) != 0)
+		return r;
+	if (v > NMIGRATIONS)
+		return ts_error(TS_ERR_STATE, "inventory %s has schema version "
+		    "%d, newer than this tlvsign knows (%d): upgrade tlvsign",
+		    inv->path, v, NMIGRATIONS);
+	for (; v < NMIGRATIONS; v++) {
+		if ((r = exec(inv, "BEGIN IMMEDIATE")) != 0)
+			return r;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((r = exec(inv, migrations[v])) != 0 ||
+		    (r = exec(inv, sql)) != 0) {
+			exec(inv, "ROLLBACK");
+			return r;
+		}
+		if ((r = exec(inv, "COMMIT")) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+inventory_open(const char *state_dir, int create, struct inventory **out)
+{
+	struct inventory *inv;
+	struct stat st;
+	int r, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+
+	*out = NULL;
+	if ((inv = calloc(1, sizeof(*inv))) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	if (asprintf(&inv->path, "%s/%s", state_dir, INVENTORY_FILE) < 0) {
+		free(inv);
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	}
+	if (!create && stat(inv->path, &st) != 0) {
+		r = ts_error(TS_ERR_STATE, "no inventory at %s: run `tlvsign "
+		    "init` first", inv->path);
+		goto fail;
+	}
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(inv->path, &inv->db, flags, NULL) != SQLITE_OK) {
+		r = ts_error(TS_ERR_STATE, "cannot open inventory %s: %s",
+		    inv->path, inv->db ? sqlite3_errmsg(inv->db) :
+		    "out of memory");
+		goto fail;
+	}
+	chmod(inv->path, 0600);
+	sqlite3_busy_timeout(inv->db, 10000);
+	if ((r = exec(inv, "PRAGMA foreign_keys = ON;"
+	    "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = FULL;")) != 0 ||
+	    (r = migrate(inv)) != 0)
+		goto fail;
+	*out = inv;
+	return 0;
+fail:
+	inventory_close(inv);
+	return r;
+}
+
+void
+inventory_close(struct inventory *inv)
+{
+	if (inv == NULL)
+		return;
+	if (inv->db != NULL)
+		sqlite3_close(inv->db);
+	free(inv->path);
+	free(inv);
+}
+
+int
+inventory_schema_version(struct inventory *inv)
+{
+	int v = -1;
+
+	user_version(inv, &v);
+	return v;
+}
+
+int
+inventory_begin(struct inventory *inv)
+{
+	return exec(inv, "BEGIN IMMEDIATE");
+}
+
+int
+inventory_commit(struct inventory *inv)
+{
+	return exec(inv, "COMMIT");
+}
+
+void
+inventory_rollback(struct inventory *inv)
+{
+	if (!sqlite3_get_autocommit(inv->db))
+		exec(inv, "ROLLBACK");
+}
+
+static int
+prepare(struct inventory *inv, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(inv->db, sql, -1, st, NULL) != SQLITE_OK)
+		return dberr(inv, "query");
+	return 0;
+}
+
+static int
+step_done(struct inventory *inv, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st), r = 0;
+
+	if (rc == SQLITE_CONSTRAINT)
+		r = ts_error(TS_ERR_EXISTS, "inventory %s: %s", what,
+		    sqlite3_errmsg(inv->db));
+	else if (rc != SQLITE_DONE)
+		r = dberr(inv, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void
+col_text(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+int
+inventory_meta_get(struct inventory *inv, const char *key, char **value)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	*value = NULL;
+	if ((r = prepare(inv, "SELECT value FROM meta WHERE key = ?", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if ((*value = strdup((const char *)sqlite3_column_text(st, 0)))
+		    == NULL)
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+	} else if (rc == SQLITE_DONE) {
+		r = ts_error(TS_ERR_NOTFOUND, "no %s in the inventory", key);
+	} else {
+		r = dberr(inv, "meta");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_meta_set(struct inventory *inv, const char *key, const char *value)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO meta(key, value) VALUES (?, ?) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return step_done(inv, st, "meta");
+}
+
+int
+inventory_node_add(struct inventory *inv, const struct node *n, long *id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO nodes(host, domain, ipv4, services, "
+	    "publisher, created) VALUES (?, ?, ?, ?, ?, strftime('%s','now'))",
+	    &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, n->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, n->ipv4, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, (int)n->services);
+	sqlite3_bind_int(st, 5, n->publisher ? 1 : 0);
+	if ((r = step_done(inv, st, "node")) != 0)
+		return r;
+	if (id != NULL)
+		*id = (long)sqlite3_last_insert_rowid(inv->db);
+	return 0;
+}
+
+static void
+node_from_row(sqlite3_stmt *st, struct node *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->id = (long)sqlite3_column_int64(st, 0);
+	col_text(st, 1, n->host, sizeof(n->host));
+	col_text(st, 2, n->domain, sizeof(n->domain));
+	col_text(st, 3, n->ipv4, sizeof(n->ipv4));
+	n->services = (unsigned)sqlite3_column_int(st, 4);
+	n->publisher = sqlite3_column_int(st, 5);
+}
+
+#define NODE_COLS "id, host, domain, ipv4, services, publisher"
+
+int
+inventory_node_get(struct inventory *inv, const char *host, struct node *n)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, host ? "SELECT " NODE_COLS " FROM nodes WHERE "
+	    "host = ?" : "SELECT " NODE_COLS " FROM nodes WHERE publisher = 1",
+	    &st)) != 0)
+		return r;
+	if (host != NULL)
+		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		node_from_row(st, n);
+	else if (rc == SQLITE_DONE)
+		r = host ? ts_error(TS_ERR_NOTFOUND, "no node \"%s\" in the "
+		    "inventory", host) : ts_error(TS_ERR_NOTFOUND,
+		    "no publisher node in the inventory: run `tlvsign init`");
+	else
+		r = dberr(inv, "node");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_node_list(struct inventory *inv,
+    int (*cb)(const struct node *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	struct node n;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT " NODE_COLS " FROM nodes ORDER BY "
+	    "publisher DESC, host", &st)) != 0)
+		return r;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		node_from_row(st, &n);
+		r = cb(&n, arg);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "nodes");
+	sqlite3_finalize(st);
+	return r;
+}
+
+void
+node_services_text(unsigned services, char *buf, size_t size)
+{
+	static const struct { unsigned bit; const char *name; } svc[] = {
+		{ SVC_TFTP, "TFTP" }, { SVC_TVS, "TVS" }, { SVC_CAPF, "CAPF" },
+		{ SVC_CALLMANAGER, "CallManager" },
+	};
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(svc) / sizeof(svc[0]); i++)
+		if ((services & svc[i].bit) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s",
+			    len ? "," : "", svc[i].name);
+}
+
+int
+inventory_cert_add(struct inventory *inv, const struct cert_row *c, long *id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO certificates(node_id, purpose, "
+	    "state, key_label, key_id, key_type, key_bits, subject, issuer, "
+	    "serial, not_before, not_after, sha1, sha256, der, created) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,strftime('%s','now'))", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, c->node_id);
+	sqlite3_bind_text(st, 2, c->purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->key_label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, (int)c->key_bits);
+	sqlite3_bind_text(st, 8, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, c->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)c->not_before);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)c->not_after);
+	sqlite3_bind_text(st, 13, c->sha1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, c->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 15, c->der, (int)c->der_len, SQLITE_STATIC);
+	if ((r = step_done(inv, st, "certificate")) != 0)
+		return r;
+	if (id != NULL)
+		*id = (long)sqlite3_last_insert_rowid(inv->db);
+	return 0;
+}
+
+#define CERT_COLS "c.id, c.node_id, n.host, c.purpose, c.state, " \
+	"c.key_label, c.key_id, c.key_type, c.key_bits, c.subject, " \
+	"c.issuer, c.serial, c.not_before, c.not_after, c.sha1, c.sha256, " \
+	"c.der, c.created"
+
+static int
+cert_from_row(sqlite3_stmt *st, struct cert_row *c)
+{
+	const void *der;
+
+	memset(c, 0, sizeof(*c));
+	c->id = (long)sqlite3_column_int64(st, 0);
+	c->node_id = (long)sqlite3_column_int64(st, 1);
+	col_text(st, 2, c->host, sizeof(c->host));
+	col_text(st, 3, c->purpose, sizeof(c->purpose));
+	col_text(st, 4, c->state, sizeof(c->state));
+	col_text(st, 5, c->key_label, sizeof(c->key_label));
+	col_text(st, 6, c->key_id, sizeof(c->key_id));
+	col_text(st, 7, c->key_type, sizeof(c->key_type));
+	c->key_bits = (unsigned)sqlite3_column_int(st, 8);
+	c->subject = strdup((const char *)sqlite3_column_text(st, 9));
+	c->issuer = strdup((const char *)sqlite3_column_text(st, 10));
+	col_text(st, 11, c->serial, sizeof(c->serial));
+	c->not_before = (time_t)sqlite3_column_int64(st, 12);
+	c->not_after = (time_t)sqlite3_column_int64(st, 13);
+	col_text(st, 14, c->sha1, sizeof(c->sha1));
+	col_text(st, 15, c->sha256, sizeof(c->sha256));
+	c->der_len = (size_t)sqlite3_column_bytes(st, 16);
+	der = sqlite3_column_blob(st, 16);
+	if ((c->der = malloc(c->der_len ? c->der_len : 1)) != NULL && der)
+		memcpy(c->der, der, c->der_len);
+	c->created = (time_t)sqlite3_column_int64(st, 17);
+	if (c->subject == NULL || c->issuer == NULL || c->der == NULL) {
+		cert_row_free(c);
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void
+cert_row_free(struct cert_row *c)
+{
+	free(c->subject);
+	free(c->issuer);
+	free(c->der);
+	c->subject = c->issuer = NULL;
+	c->der = NULL;
+}
+
+int
+inventory_cert_active(struct inventory *inv, long node_id,
+    const char *purpose, struct cert_row *out)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT " CERT_COLS " FROM certificates c JOIN "
+	    "nodes n ON n.id = c.node_id WHERE c.node_id = ? AND c.purpose = ? "
+	    "AND c.state = 'active'", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, node_id);
+	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = cert_from_row(st, out);
+	else if (rc == SQLITE_DONE)
+		r = ts_error(TS_ERR_NOTFOUND, "no active %s certificate",
+		    purpose);
+	else
+		r = dberr(inv, "certificate");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_cert_list(struct inventory *inv,
+    int (*cb)(const struct cert_row *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	struct cert_row c;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT " CERT_COLS " FROM certificates c JOIN "
+	    "nodes n ON n.id = c.node_id ORDER BY c.state = 'active' DESC, "
+	    "n.publisher DESC, n.host, c.purpose, c.id", &st)) != 0)
+		return r;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = cert_from_row(st, &c)) != 0)
+			break;
+		r = cb(&c, arg);
+		cert_row_free(&c);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "certificates");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_param_get(struct inventory *inv, const char *name, const char *def,
+    char **value)
+{
+	sqlite3_stmt *st;
+	const char *v = def;
+	int r, rc;
+
+	*value = NULL;
+	if ((r = prepare(inv, "SELECT value FROM params WHERE name = ?",
+	    &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = (const char *)sqlite3_column_text(st, 0);
+	else if (rc != SQLITE_DONE)
+		r = dberr(inv, "params");
+	if (r == 0 && v != NULL && (*value = strdup(v)) == NULL)
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_param_set(struct inventory *inv, const char *name,
+    const char *value)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO params(name, value) VALUES (?, ?) "
+	    "ON CONFLICT(name) DO UPDATE SET value = excluded.value", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return step_done(inv, st, "params");
+}
+
+int
+inventory_published_add(struct inventory *inv, const struct published *p)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO published(node_id, kind, path, size, "
+	    "md5, sha1, sha256, signer, published) VALUES (?,?,?,?,?,?,?,?,?)",
+	    &st)) != 0)
+		return r;
+	if (p->node_id > 0)
+		sqlite3_bind_int64(st, 1, p->node_id);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_text(st, 2, p->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)p->size);
+	sqlite3_bind_text(st, 5, p->md5, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, p->sha1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, p->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, p->signer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)p->published);
+	return step_done(inv, st, "published file");
+}
+
+int
+inventory_published_last(struct inventory *inv, const char *path,
+    struct published *out)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT id, coalesce(node_id, 0), kind, path, "
+	    "size, md5, sha1, sha256, signer, published FROM published WHERE "
+	    "path = ? ORDER BY id DESC LIMIT 1", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		out->id = (long)sqlite3_column_int64(st, 0);
+		out->node_id = (long)sqlite3_column_int64(st, 1);
+		col_text(st, 2, out->kind, sizeof(out->kind));
+		col_text(st, 3, out->path, sizeof(out->path));
+		out->size = (size_t)sqlite3_column_int64(st, 4);
+		col_text(st, 5, out->md5, sizeof(out->md5));
+		col_text(st, 6, out->sha1, sizeof(out->sha1));
+		col_text(st, 7, out->sha256, sizeof(out->sha256));
+		col_text(st, 8, out->signer, sizeof(out->signer));
+		out->published = (time_t)sqlite3_column_int64(st, 9);
+	} else if (rc == SQLITE_DONE) {
+		r = ts_error(TS_ERR_NOTFOUND, "%s was never published", path);
+	} else {
+		r = dberr(inv, "published");
+	}
+	sqlite3_finalize(st);
+	return r;
+}

@@ -1,0 +1,110 @@
+/*
+ * inventory.h - the appliance's state in one SQLite database in the state
+ * directory: nodes, certificates per node and purpose, cluster parameters,
+ * published files. The schema carries a version (PRAGMA user_version) and
+ * is brought up to date by ordered migrations.
+ */
+#ifndef TLVSIGN_STORE_INVENTORY_H
+#define TLVSIGN_STORE_INVENTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct inventory;
+
+#define INVENTORY_FILE "inventory.db"
+
+enum node_service {
+	SVC_TFTP = 1,
+	SVC_TVS = 2,
+	SVC_CAPF = 4,
+	SVC_CALLMANAGER = 8,
+};
+
+struct node {
+	long id;
+	char host[64];
+	char domain[256];
+	char ipv4[16];
+	unsigned services;      /* SVC_* */
+	int publisher;
+};
+
+struct cert_row {
+	long id;
+	long node_id;
+	char host[64];          /* filled by reads */
+	char purpose[32];
+	char state[16];         /* active, pending, retired */
+	char key_label[128];
+	char key_id[65];        /* hex CKA_ID */
+	char key_type[8];       /* RSA, EC */
+	unsigned key_bits;
+	char *subject;          /* malloc'd by reads */
+	char *issuer;
+	char serial[130];       /* colon hex */
+	time_t not_before, not_after, created;
+	char sha1[41];
+	char sha256[65];
+	uint8_t *der;           /* malloc'd by reads */
+	size_t der_len;
+};
+
+struct published {
+	long id;
+	long node_id;
+	char kind[16];          /* ITL, CTL, SGN */
+	char path[4096];
+	size_t size;
+	char md5[33], sha1[41], sha256[65];
+	char signer[130];       /* signer serial */
+	time_t published;
+};
+
+/* Open (create when create != 0) STATE_DIR/inventory.db and migrate it.
+ * Without create, a missing database says to run `tlvsign init`. */
+int inventory_open(const char *state_dir, int create, struct inventory **out);
+void inventory_close(struct inventory *inv);
+int inventory_schema_version(struct inventory *inv);
+#define INVENTORY_SCHEMA_VERSION 1
+
+int inventory_begin(struct inventory *inv);
+int inventory_commit(struct inventory *inv);
+void inventory_rollback(struct inventory *inv);
+
+/* meta: cluster name and the like */
+int inventory_meta_get(struct inventory *inv, const char *key, char **value);
+int inventory_meta_set(struct inventory *inv, const char *key,
+    const char *value);
+
+int inventory_node_add(struct inventory *inv, const struct node *n, long *id);
+/* host NULL: the publisher */
+int inventory_node_get(struct inventory *inv, const char *host,
+    struct node *n);
+int inventory_node_list(struct inventory *inv,
+    int (*cb)(const struct node *, void *), void *arg);
+/* "TFTP,TVS,CAPF,CallManager" */
+void node_services_text(unsigned services, char *buf, size_t size);
+
+int inventory_cert_add(struct inventory *inv, const struct cert_row *c,
+    long *id);
+/* The active certificate of a purpose on a node: TS_ERR_NOTFOUND if none. */
+int inventory_cert_active(struct inventory *inv, long node_id,
+    const char *purpose, struct cert_row *out);
+/* All certificates (active first), any node. */
+int inventory_cert_list(struct inventory *inv,
+    int (*cb)(const struct cert_row *, void *), void *arg);
+void cert_row_free(struct cert_row *c);
+
+int inventory_param_get(struct inventory *inv, const char *name,
+    const char *def, char **value);
+int inventory_param_set(struct inventory *inv, const char *name,
+    const char *value);
+
+int inventory_published_add(struct inventory *inv, const struct published *p);
+/* The last record for a path: TS_ERR_NOTFOUND if none. */
+int inventory_published_last(struct inventory *inv, const char *path,
+    struct published *out);
+
+#endif

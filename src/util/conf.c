@@ -1,0 +1,278 @@
+/* conf.c - tlvsign.conf reader. */
+#include "util/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+struct conf_key {
+	const char *section;
+	const char *key;
+	size_t off;
+	int is_path;
+};
+
+#define K(s, k, f, p) { s, k, offsetof(struct conf, f), p }
+static const struct conf_key keys[] = {
+	K("token", "module", module, 1),
+	K("token", "uri", token_uri, 0),
+	K("token", "pin-file", pin_file, 1),
+	K("cluster", "name", cluster_name, 0),
+	K("cluster", "state-dir", state_dir, 1),
+	K("cluster", "tftp-dir", tftp_dir, 1),
+	K("cluster", "hostname", hostname, 0),
+	K("cluster", "domain", domain, 0),
+	K("cluster", "ip-address", ip_address, 0),
+	K("certificate", "ou", subj_ou, 0),
+	K("certificate", "o", subj_o, 0),
+	K("certificate", "l", subj_l, 0),
+	K("certificate", "st", subj_st, 0),
+	K("certificate", "c", subj_c, 0),
+};
+#undef K
+
+static char **
+field(struct conf *c, const struct conf_key *k)
+{
+	return (char **)((char *)c + k->off);
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Resolve a relative path against the configuration file's directory. */
+static char *
+resolve(const char *confpath, const char *v)
+{
+	const char *slash;
+	char *out;
+	size_t dlen;
+
+	if (v[0] == '/' || confpath == NULL ||
+	    (slash = strrchr(confpath, '/')) == NULL)
+		return strdup(v);
+	dlen = (size_t)(slash - confpath);
+	if ((out = malloc(dlen + 1 + strlen(v) + 1)) == NULL)
+		return NULL;
+	memcpy(out, confpath, dlen);
+	out[dlen] = '/';
+	strcpy(out + dlen + 1, v);
+	return out;
+}
+
+static int
+set_default(char **f, const char *v)
+{
+	if (*f != NULL || v == NULL)
+		return 0;
+	if ((*f = strdup(v)) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+parse_file(FILE *fp, const char *path, struct conf *c)
+{
+	char line[1024], section[64] = "";
+	unsigned lineno = 0;
+	size_t i;
+
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		char *s, *eq, *key, *val, **f;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp))
+			return ts_error(TS_ERR_CONFIG, "%s:%u: line too long",
+			    path, lineno);
+		s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+			if (end == NULL || end[1] != '\0' ||
+			    (size_t)(end - s - 1) >= sizeof(section))
+				return ts_error(TS_ERR_CONFIG,
+				    "%s:%u: malformed section header", path,
+				    lineno);
+			*end = '\0';
+			strcpy(section, trim(s + 1));
+			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+				if (strcmp(keys[i].section, section) == 0)
+					break;
+			if (i == sizeof(keys) / sizeof(keys[0]))
+				return ts_error(TS_ERR_CONFIG,
+				    "%s:%u: unknown section [%s]", path,
+				    lineno, section);
+			continue;
+		}
+		if ((eq = strchr(s, '=')) == NULL)
+			return ts_error(TS_ERR_CONFIG,
+			    "%s:%u: expected \"key = value\"", path, lineno);
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strcmp(keys[i].section, section) == 0 &&
+			    strcmp(keys[i].key, key) == 0)
+				break;
+		if (i == sizeof(keys) / sizeof(keys[0]))
+			return ts_error(TS_ERR_CONFIG,
+			    "%s:%u: unknown key \"%s\" in [%s]", path, lineno,
+			    key, section);
+		f = field(c, &keys[i]);
+		if (*f != NULL)
+			return ts_error(TS_ERR_CONFIG,
+			    "%s:%u: \"%s\" given twice", path, lineno, key);
+		if (*val == '\0')
+			continue;
+		*f = keys[i].is_path ? resolve(path, val) : strdup(val);
+		if (*f == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+	}
+	if (ferror(fp))
+		return ts_error(TS_ERR_CONFIG, "%s: read error", path);
+	return 0;
+}
+
+static int
+validate(struct conf *c)
+{
+	const char *p;
+
+	for (p = c->hostname; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return ts_error(TS_ERR_CONFIG,
+			    "[cluster] hostname \"%s\" is not a host name "
+			    "(letters, digits and '-' only)", c->hostname);
+	if (c->domain != NULL)
+		for (p = c->domain; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' &&
+			    *p != '.')
+				return ts_error(TS_ERR_CONFIG,
+				    "[cluster] domain \"%s\" is not a domain "
+				    "name", c->domain);
+	if (c->subj_c != NULL && strlen(c->subj_c) != 2)
+		return ts_error(TS_ERR_CONFIG,
+		    "[certificate] c must be a two-letter country code");
+	return 0;
+}
+
+int
+conf_load(const char *path, struct conf *c)
+{
+	FILE *fp = NULL;
+	char host[HOST_NAME_MAX + 1];
+	const char *env;
+	char *state_tftp = NULL;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (path == NULL && (env = getenv("TLVSIGN_CONF")) != NULL &&
+	    *env != '\0')
+		path = env;
+	if (path != NULL) {
+		if ((fp = fopen(path, "r")) == NULL)
+			return ts_error(TS_ERR_CONFIG, "cannot read %s: %s",
+			    path, strerror(errno));
+	} else if ((fp = fopen(TLVSIGN_DEFAULT_CONF, "r")) != NULL) {
+		path = TLVSIGN_DEFAULT_CONF;
+	} else if (errno != ENOENT) {
+		return ts_error(TS_ERR_CONFIG, "cannot read %s: %s",
+		    TLVSIGN_DEFAULT_CONF, strerror(errno));
+	}
+	if (path != NULL && (c->path = strdup(path)) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (fp != NULL && (r = parse_file(fp, path, c)) != 0)
+		goto out;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		strcpy(host, "localhost");
+	host[strcspn(host, ".")] = '\0';
+	if ((r = set_default(&c->module, TLVSIGN_DEFAULT_MODULE)) != 0 ||
+	    (r = set_default(&c->token_uri, "pkcs11:token=tlvsign")) != 0 ||
+	    (r = set_default(&c->cluster_name, "cluster1")) != 0 ||
+	    (r = set_default(&c->state_dir, "/var/lib/tlvsign")) != 0 ||
+	    (r = set_default(&c->hostname, host)) != 0 ||
+	    (r = set_default(&c->ip_address, "127.0.0.1")) != 0)
+		goto out;
+	if (c->tftp_dir == NULL) {
+		if (asprintf(&state_tftp, "%s/tftp", c->state_dir) < 0) {
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		c->tftp_dir = state_tftp;
+	}
+	if (c->domain != NULL)
+		r = asprintf(&c->fqdn, "%s.%s", c->hostname, c->domain) < 0;
+	else
+		r = (c->fqdn = strdup(c->hostname)) == NULL;
+	if (r != 0) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = validate(c);
+out:
+	if (fp != NULL)
+		fclose(fp);
+	if (r != 0)
+		conf_free(c);
+	return r;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		free(*field(c, &keys[i]));
+		*field(c, &keys[i]) = NULL;
+	}
+	free(c->fqdn);
+	free(c->path);
+	c->fqdn = c->path = NULL;
+}
+
+const char *
+conf_fqdn(const struct conf *c)
+{
+	return c->fqdn;
+}
+
+void
+conf_print(const struct conf *c, FILE *fp)
+{
+	const char *sect = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = *(char *const *)((const char *)c + keys[i].off);
+
+		if (strcmp(sect, keys[i].section) != 0) {
+			fprintf(fp, "%s[%s]\n", i ? "\n" : "", keys[i].section);
+			sect = keys[i].section;
+		}
+		if (v != NULL)
+			fprintf(fp, "%s = %s\n", keys[i].key, v);
+		else
+			fprintf(fp, "# %s is not set\n", keys[i].key);
+	}
+}

@@ -1,0 +1,158 @@
+/* fileio.c - bounded reads and atomic writes. */
+#include "util/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/error.h"
+
+int
+file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	*out = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ts_error(TS_ERR_IO, "cannot open %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = ts_error(TS_ERR_IO, "%s is not a regular file", path);
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		r = ts_error(TS_ERR_LIMIT, "%s is %jd bytes, over the %zu-byte "
+		    "limit", path, (intmax_t)st.st_size, max);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory reading %s", path);
+		goto out;
+	}
+	while (got < (size_t)st.st_size &&
+	    (n = read(fd, buf + got, (size_t)st.st_size - got)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ts_error(TS_ERR_IO, "cannot read %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+static int
+fsync_dir(const char *path)
+{
+	char *copy, *dir;
+	int fd, r = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	dir = dirname(copy);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) != 0)
+		r = ts_error(TS_ERR_IO, "cannot sync directory %s: %s", dir,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return r;
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	const uint8_t *p = data;
+	char *tmp = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd = -1, r = 0;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		r = ts_error(TS_ERR_IO, "cannot create a file beside %s: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = ts_error(TS_ERR_IO, "cannot write %s: %s", tmp,
+			    strerror(errno));
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+		r = ts_error(TS_ERR_IO, "cannot sync %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		r = ts_error(TS_ERR_IO, "cannot close %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		r = ts_error(TS_ERR_IO, "cannot replace %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	r = fsync_dir(path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != 0 && tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+int
+dir_create(const char *path, mode_t mode)
+{
+	char *copy, *p;
+	int r = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	for (p = copy + 1; r == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(copy, mode) != 0 && errno != EEXIST)
+			r = ts_error(TS_ERR_IO, "cannot create directory %s: %s",
+			    copy, strerror(errno));
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	free(copy);
+	return r;
+}

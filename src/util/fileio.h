@@ -1,0 +1,24 @@
+/*
+ * fileio.h - whole-file reads with a size cap, and atomic replacement of
+ * published files: a crash leaves the old file or the new one, never a
+ * torn one.
+ */
+#ifndef TLVSIGN_UTIL_FILEIO_H
+#define TLVSIGN_UTIL_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Read at most max bytes; a larger file is TS_ERR_LIMIT. *out malloc'd. */
+int file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* Write to a temporary file in the same directory, fsync, rename over
+ * path, fsync the directory. Mode is applied before the rename. */
+int file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode);
+
+/* mkdir -p with mode for the directories created. */
+int dir_create(const char *path, mode_t mode);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * secret.h - reading PINs and passphrases without ever putting them on a
+ * command line or in a log: from a file (which must not be readable by
+ * others) or from the controlling terminal with echo off.
+ */
+#ifndef TLVSIGN_UTIL_SECRET_H
+#define TLVSIGN_UTIL_SECRET_H
+
+#include <stddef.h>
+
+#define SECRET_MAX 256
+
+/*
+ * Read a secret into buf (NUL-terminated, trailing newline removed).
+ * Source: the file named by the environment variable envname if set, else
+ * file if not NULL, else a prompt on /dev/tty. An empty secret, a file
+ * readable by group or others, or no terminal to ask on is an error.
+ */
+int secret_read(const char *envname, const char *file, const char *prompt,
+    char *buf, size_t size);
+
+/* Wipe a secret buffer. */
+void secret_wipe(void *buf, size_t size);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * cutap.h - run the registered CUnit suites and report each test as a TAP
+ * line, so that `make check` counts test cases, not programs.
+ */
+#ifndef TLVSIGN_TESTS_CUTAP_H
+#define TLVSIGN_TESTS_CUTAP_H
+
+#include <stdio.h>
+
+#include <CUnit/Basic.h>
+#include <CUnit/TestRun.h>
+
+static unsigned cutap_n;
+static int cutap_failed_now;
+
+static void
+cutap_test_complete(const CU_pTest test, const CU_pSuite suite,
+    const CU_pFailureRecord failure)
+{
+	const CU_pFailureRecord f0 = failure;
+	CU_pFailureRecord f;
+
+	cutap_n++;
+	printf("%s %u - %s: %s\n", f0 ? "not ok" : "ok", cutap_n,
+	    suite->pName, test->pName);
+	for (f = failure; f != NULL; f = f->pNext)
+		printf("# %s:%u: %s\n", f->strFileName ? f->strFileName : "?",
+		    f->uiLineNumber, f->strCondition ? f->strCondition : "");
+	fflush(stdout);
+	(void)cutap_failed_now;
+}
+
+static void
+cutap_suite_init_failure(const CU_pSuite suite)
+{
+	cutap_n++;
+	printf("not ok %u - %s: suite setup failed\n", cutap_n, suite->pName);
+}
+
+static unsigned
+cutap_count(void)
+{
+	CU_pTestRegistry reg = CU_get_registry();
+
+	return reg ? reg->uiNumberOfTests : 0;
+}
+
+/* Call after registering suites; returns the process exit status. */
+static int
+cutap_run(void)
+{
+	unsigned failures;
+
+	printf("1..%u\n", cutap_count());
+	fflush(stdout);
+	CU_set_test_complete_handler(cutap_test_complete);
+	CU_set_suite_init_failure_handler(cutap_suite_init_failure);
+	if (CU_run_all_tests() != CUE_SUCCESS) {
+		printf("Bail out! CUnit: %s\n", CU_get_error_msg());
+		CU_cleanup_registry();
+		return 1;
+	}
+	failures = CU_get_number_of_tests_failed() +
+	    CU_get_number_of_suites_failed();
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
+
+#endif
