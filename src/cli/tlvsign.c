@@ -318,7 +318,7 @@ cert_generate(struct cli *c, int argc, char **argv)
 
 	memset(&g, 0, sizeof(g));
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'n': g.node = optarg; break;
 		case 'k':
@@ -457,7 +457,7 @@ cmd_itl(struct cli *c, int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'n')
 			return cli_usage("itl build: bad option");
 		node = optarg;
@@ -519,10 +519,8 @@ main(int argc, char **argv)
 		default: return cli_usage("unknown option");
 		}
 	}
-	if (optind >= argc) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return cli_usage("no command given");
 	argc -= optind;
 	argv += optind;
 	cmd = argv[0];

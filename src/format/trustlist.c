@@ -551,8 +551,16 @@ trustlist_parse(const uint8_t *data, size_t len, struct trustlist *tl)
 		return ts_error(TS_ERR_INVALID, "no bytes given to parse");
 	tl->data = data;
 	tl->len = len;
-	if ((r = parse_header(data, len, &tl->hdr)) != 0 ||
-	    (r = count_records(data, len, tl->hdr.header_length, &n)) != 0)
+	if ((r = parse_header(data, len, &tl->hdr)) != 0)
+		goto out;
+	/* .sgn (1.0) and .enc.sgn (2.0) files carry an opaque payload after
+	 * the header, not records (FORMATS.md 5, 6). */
+	if ((tl->hdr.ver_major == 1 || tl->hdr.ver_major == 2) &&
+	    tl->hdr.ver_minor == 0) {
+		r = 0;
+		goto out;
+	}
+	if ((r = count_records(data, len, tl->hdr.header_length, &n)) != 0)
 		goto out;
 	if (n > 0 && (tl->records = calloc(n, sizeof(*tl->records))) == NULL) {
 		r = ts_error(TS_ERR_NOMEM, "cannot allocate %zu records", n);

@@ -1,10 +1,12 @@
 /* test_buf.c - bounded reader, writer and TLV primitives (format/buf). */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <CUnit/TestRun.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cutap.h"
 #include "format/buf.h"
 #include "util/error.h"
 
@@ -365,7 +367,6 @@ int
 main(void)
 {
 	CU_pSuite suite;
-	unsigned int failed;
 	size_t i;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -375,13 +376,9 @@ main(void)
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
 			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed > 0 ? 1 : 0;
- fail:
+	return cutap_run();
+fail:
+	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
 	CU_cleanup_registry();
 	return 1;
 }

@@ -1,11 +1,12 @@
 /* test_trustlist.c - ITL/CTL encode and parse (format/trustlist). */
-#include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
+#include <CUnit/TestRun.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cutap.h"
 #include "format/buf.h"
 #include "format/trustlist.h"
 #include "util/error.h"
@@ -1323,17 +1324,22 @@ test_element_limits(void)
 static void
 test_size_limit(void)
 {
-	struct trustlist_entry e[2];
+	struct trustlist_entry e[4];
 	struct trustlist_spec s;
 	struct trustlist tl;
 	uint8_t *u = NULL, *f = NULL;
 	size_t ulen = 1, at = 1, flen, base;
 	int r;
 
+	/* every kind of record, so that the size is counted right for each */
 	e[0] = signer_entry();
 	e[1] = cert_entry(TL_ROLE_CCM_TFTP, "cucm-pub", CCM_DN, CA_DN,
 	    ccm_serial, sizeof(ccm_serial), rsa_pub, sizeof(rsa_pub), big, 0);
-	s = base_spec(e, 2);
+	e[1].has_ip = 1;
+	e[2] = certless_entry(TL_ROLE_CCM_TFTP, "cucm-sub",
+	    (const uint8_t *)"\x0A\x00\x00\x02");
+	e[3] = certless_entry(TL_ROLE_TVS, NULL, NULL);
+	s = base_spec(e, 4);
 	CU_ASSERT_EQUAL_FATAL(trustlist_encode(&s, &u, &ulen, &at), 0);
 	base = ulen + 3 + s.sig_len; /* the signed file */
 	free(u);
@@ -1410,8 +1416,8 @@ test_payload(void)
 	struct trustlist_entry e = signer_entry();
 	struct trustlist_spec s;
 	struct trustlist tl;
-	uint8_t *f = NULL;
-	size_t flen;
+	uint8_t *f = NULL, *u = NULL, *sb = NULL;
+	size_t flen, ulen = 0, sblen;
 
 	s = base_spec(NULL, 0);
 	s.ver_major = 1;
@@ -1419,17 +1425,29 @@ test_payload(void)
 	s.filename = "SEP001122334455.cnf.xml.sgn";
 	s.payload = big;
 	s.payload_len = sizeof(big); /* no size limit for .sgn */
-	CU_ASSERT_EQUAL_FATAL(encode_signed(&s, &f, &flen, NULL, NULL, NULL),
+	CU_ASSERT_EQUAL_FATAL(encode_signed(&s, &f, &flen, &u, &ulen, NULL),
 	    0);
-	/* the header alone parses; the payload follows it unchanged */
-	CU_ASSERT_EQUAL_FATAL(trustlist_parse(f, flen - sizeof(big), &tl), 0);
+	/* version 1.0: what follows the header is payload, not records */
+	CU_ASSERT_EQUAL_FATAL(trustlist_parse(f, flen, &tl), 0);
 	CU_ASSERT_EQUAL(tl.hdr.ver_minor, 0);
 	CU_ASSERT_EQUAL(tl.hdr.header_length, flen - sizeof(big));
 	CU_ASSERT_EQUAL(tl.nrecords, 0);
+	CU_ASSERT_PTR_NULL(trustlist_signer(&tl));
 	CU_ASSERT_EQUAL(memcmp(f + tl.hdr.header_length, big, sizeof(big)),
 	    0);
+	CU_ASSERT_EQUAL_FATAL(trustlist_signed_bytes(&tl, &sb, &sblen), 0);
+	CU_ASSERT(sblen == ulen && memcmp(sb, u, ulen) == 0);
+	free(sb);
 	trustlist_free(&tl);
 	free(f);
+	free(u);
+	/* the same bytes under a trust-list version are not records */
+	s.ver_minor = 2;
+	CU_ASSERT_EQUAL_FATAL(encode_signed(&s, &f, &flen, NULL, NULL, NULL),
+	    0);
+	CU_ASSERT(trustlist_parse(f, flen, &tl) < 0);
+	free(f);
+	s.ver_minor = 0;
 
 	s.payload_len = 0;
 	CU_ASSERT_EQUAL(encode_signed(&s, &f, &flen, NULL, NULL, NULL), 0);
@@ -1623,7 +1641,6 @@ int
 main(void)
 {
 	CU_pSuite suite;
-	unsigned int failed;
 	size_t i;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -1633,13 +1650,9 @@ main(void)
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
 		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
 			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-	CU_cleanup_registry();
-	return failed > 0 ? 1 : 0;
- fail:
+	return cutap_run();
+fail:
+	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
 	CU_cleanup_registry();
 	return 1;
 }
