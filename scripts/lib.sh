@@ -32,7 +32,11 @@ build_tree() {
 	shift
 	want="$*"
 	cd "$top"
-	[ -x configure ] || autoreconf -fi >/dev/null
+	if [ ! -x configure ]; then
+		say "autoreconf"
+		autoreconf -fi >autoreconf.log 2>&1 ||
+		    { cat autoreconf.log; return 1; }
+	fi
 	have=$(cat .tlvsign-configured 2>/dev/null || echo none)
 	if [ ! -f Makefile ] || [ "$have" != "$want" ]; then
 		say "configuring ${want:-(defaults)}"

@@ -386,18 +386,19 @@ static int
 print_cert_row(const struct cert_row *row, void *arg)
 {
 	struct list_ctx *lc = arg;
-	char na[40];
+	char na[40], key[16];
 
 	if (lc->c->json) {
 		json_array_append_new(lc->arr, json_cert(row));
 		return 0;
 	}
 	if (lc->n++ == 0)
-		printf("%-16s %-18s %-8s %-7s %-24s %s\n", "NODE", "PURPOSE",
+		printf("%-16s %-18s %-8s %-8s %-24s %s\n", "NODE", "PURPOSE",
 		    "STATE", "KEY", "EXPIRES", "SUBJECT");
 	time_text(row->not_after, na, sizeof(na));
-	printf("%-16s %-18s %-8s %-3s%-4u %-24s %s\n", row->host, row->purpose,
-	    row->state, row->key_type, row->key_bits, na, row->subject);
+	snprintf(key, sizeof(key), "%s %u", row->key_type, row->key_bits);
+	printf("%-16s %-18s %-8s %-8s %-24s %s\n", row->host, row->purpose,
+	    row->state, key, na, row->subject);
 	return 0;
 }
 

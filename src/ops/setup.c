@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <p11-kit/pkcs11.h>
+
 #include "util/error.h"
 #include "util/fileio.h"
 
@@ -82,6 +84,19 @@ collect(const struct token_object *o, void *arg)
 	return 0;
 }
 
+/* By label, then private key, public key, certificate. */
+static int
+object_order(const void *a, const void *b)
+{
+	const struct token_object *x = a, *y = b;
+	int c = strcmp(x->label, y->label);
+
+	if (c != 0)
+		return c;
+	return (x->cls == CKO_PRIVATE_KEY ? -1 : (int)x->cls) - (y->cls == CKO_PRIVATE_KEY ? -1 :
+	    (int)y->cls);
+}
+
 int
 ops_token_status(struct app *a, struct token_status *st)
 {
@@ -91,6 +106,9 @@ ops_token_status(struct app *a, struct token_status *st)
 	if ((r = token_get_info(a->token, &st->info)) != 0 ||
 	    (r = token_list_objects(a->token, collect, st)) != 0)
 		goto fail;
+	if (st->nobjects > 1)
+		qsort(st->objects, st->nobjects, sizeof(*st->objects),
+		    object_order);
 	if (a->inv != NULL) {
 		if (inventory_meta_get(a->inv, "cluster-name",
 		    &st->cluster_name) != 0)

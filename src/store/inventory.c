@@ -144,7 +144,8 @@ inventory_open(const char *state_dir, int create, struct inventory **out)
 {
 	struct inventory *inv;
 	struct stat st;
-	int r, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
+	mode_t old_mask;
+	int r, rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
 
 	*out = NULL;
 	if ((inv = calloc(1, sizeof(*inv))) == NULL)
@@ -160,7 +161,11 @@ inventory_open(const char *state_dir, int create, struct inventory **out)
 	}
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
-	if (sqlite3_open_v2(inv->path, &inv->db, flags, NULL) != SQLITE_OK) {
+	/* created private from the first byte */
+	old_mask = umask(077);
+	rc = sqlite3_open_v2(inv->path, &inv->db, flags, NULL);
+	umask(old_mask);
+	if (rc != SQLITE_OK) {
 		r = ts_error(TS_ERR_STATE, "cannot open inventory %s: %s",
 		    inv->path, inv->db ? sqlite3_errmsg(inv->db) :
 		    "out of memory");
@@ -232,10 +237,25 @@ step_done(struct inventory *inv, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st), r = 0;
 
-	if (rc == SQLITE_CONSTRAINT)
-		r = ts_error(TS_ERR_EXISTS, "inventory %s: %s", what,
-		    sqlite3_errmsg(inv->db));
-	else if (rc != SQLITE_DONE)
+	/* Only a UNIQUE clash means "exists": a missing node (foreign key)
+	 * or a value the schema refuses (CHECK, NOT NULL) is not. */
+	if (rc == SQLITE_CONSTRAINT) {
+		switch (sqlite3_extended_errcode(inv->db)) {
+		case SQLITE_CONSTRAINT_UNIQUE:
+		case SQLITE_CONSTRAINT_PRIMARYKEY:
+			r = ts_error(TS_ERR_EXISTS, "inventory %s: %s", what,
+			    sqlite3_errmsg(inv->db));
+			break;
+		case SQLITE_CONSTRAINT_FOREIGNKEY:
+			r = ts_error(TS_ERR_NOTFOUND, "inventory %s: refers to "
+			    "a node that is not in the inventory", what);
+			break;
+		default:
+			r = ts_error(TS_ERR_INVALID, "inventory %s: %s", what,
+			    sqlite3_errmsg(inv->db));
+			break;
+		}
+	} else if (rc != SQLITE_DONE)
 		r = dberr(inv, what);
 	sqlite3_finalize(st);
 	return r;

@@ -83,12 +83,19 @@ cert_self_signed(const struct purpose *p, const struct cert_subject *s,
 	char *san = NULL;
 	const char *ku;
 	size_t i, len = 0;
+	struct tm tm;
+	time_t now, until;
 	int r = TS_ERR_CRYPTO;
 
 	*out = NULL;
 	if (years < 1 || years > 20)
 		return ts_error(TS_ERR_INVALID, "validity of %u years: use 1 "
 		    "to 20", years);
+	/* the calendar anniversary, as the reference product shows it */
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	tm.tm_year += (int)years;
+	until = timegm(&tm);
 	if ((x = X509_new()) == NULL)
 		return ts_error(TS_ERR_NOMEM, "out of memory");
 	if (RAND_bytes(serial, sizeof(serial)) != 1)
@@ -105,9 +112,8 @@ cert_self_signed(const struct purpose *p, const struct cert_subject *s,
 	    !add_entry(nm, "L", s->l) || !add_entry(nm, "O", s->o) ||
 	    !add_entry(nm, "OU", s->ou) || !add_entry(nm, "CN", s->cn) ||
 	    !X509_set_issuer_name(x, nm) ||
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), (int)(years * 365 +
-	    years / 4), 0, NULL) == NULL ||
+	    ASN1_TIME_set(X509_getm_notBefore(x), now) == NULL ||
+	    ASN1_TIME_set(X509_getm_notAfter(x), until) == NULL ||
 	    !X509_set_pubkey(x, pub))
 		goto fail;
 	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_EC)

@@ -10,6 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <p11-kit/pkcs11.h>
 
 #include "cutap.h"
 #include "token/token.h"
@@ -250,7 +251,7 @@ count_attrs(const struct token_object *o, void *arg)
 {
 	struct attrs *a = arg;
 
-	if (o->cls == 3 /* CKO_PRIVATE_KEY */) {
+	if (o->cls == CKO_PRIVATE_KEY) {
 		a->privs++;
 		a->sensitive += o->sensitive == 1 && o->always_sensitive == 1;
 		a->extractable += o->extractable == 1;
