@@ -5,6 +5,9 @@
 #ifndef TLVSIGN_CLI_CLI_H
 #define TLVSIGN_CLI_CLI_H
 
+#include <stddef.h>
+#include <time.h>
+
 #include <jansson.h>
 
 #define EXIT_OK 0
@@ -24,6 +27,18 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a JSON value (stolen) on stdout; returns EXIT_OK. */
 int cli_json_print(json_t *v);
 
+/* Parse a non-negative decimal option value; EXIT_USAGE on error. */
+int cli_parse_uint(const char *opt, const char *s, unsigned *out);
+/* "YYYY-MM-DD HH:MM:SS UTC" */
+void cli_time_text(time_t t, char *buf, size_t size);
+/* Ask on the terminal, unless yes is set; 1 when confirmed. Without a
+ * terminal and without --yes the answer is no. */
+int cli_confirm(int yes, const char *question);
+
 int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_cert(struct cli *c, int argc, char **argv);
+int cmd_node(struct cli *c, int argc, char **argv);
+int cmd_param(struct cli *c, int argc, char **argv);
+int cmd_key(struct cli *c, int argc, char **argv);
 
 #endif

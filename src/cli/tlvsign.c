@@ -22,19 +22,31 @@
 static const char usage_text[] =
     "usage: tlvsign [--config FILE] [--json] [--verbose] COMMAND ...\n"
     "\n"
-    "commands:\n"
-    "  init                          create state, inventory and publisher "
-    "node; check the token\n"
-    "  token init                    initialise the configured token in a "
-    "free slot\n"
+    "setup:\n"
+    "  init                          state, inventory, publisher node; "
+    "token check\n"
+    "  token init                    initialise the configured token\n"
     "  token status                  module, token and every key object\n"
+    "certificates:\n"
     "  cert generate PURPOSE [--node N] [--key-length L] [--hash H] "
     "[--years Y]\n"
-    "  cert list                     every certificate in the inventory\n"
+    "  cert regenerate PURPOSE [--node N] [--key-length L] [--hash H] "
+    "[--years Y] [--yes]\n"
+    "  cert csr PURPOSE [--node N] [--distribution NODE|multi-server]\n"
+    "           [--san NAME]... [--parent-domain D] [--key-length L] "
+    "[--hash H] [--out FILE]\n"
+    "  cert import PURPOSE FILE [--node N]\n"
+    "  cert list | cert show PURPOSE [--node N] | cert export PURPOSE "
+    "[--node N]\n"
+    "  key purge [--yes]             destroy the keys of retired "
+    "certificates\n"
+    "cluster:\n"
+    "  node add HOST --ip IPV4 --services LIST [--domain D] | node list | "
+    "node remove HOST\n"
+    "  param list | param get NAME | param set NAME VALUE\n"
+    "trust files:\n"
     "  itl build [--node N]          sign and publish ITLFile.tlv\n"
     "  show itl|ctl [FILE]           parse, print and verify a trust list\n"
-    "  help                          this text\n"
-    "  version                       the version\n"
     "\n"
     "PURPOSE: CallManager, CallManager-ECDSA, ITLRecovery, TVS, CAPF, "
     "tomcat,\n"
@@ -62,6 +74,26 @@ cli_usage(const char *fmt, ...)
 }
 
 int
+cli_confirm(int yes, const char *question)
+{
+	char answer[16];
+	FILE *tty;
+	int ok = 0;
+
+	if (yes)
+		return 1;
+	if ((tty = fopen("/dev/tty", "r+e")) == NULL)
+		return 0;
+	fprintf(tty, "%s [yes/no] ", question);
+	fflush(tty);
+	if (fgets(answer, sizeof(answer), tty) != NULL)
+		ok = strncmp(answer, "yes", 3) == 0 &&
+		    (answer[3] == '\n' || answer[3] == '\0');
+	fclose(tty);
+	return ok;
+}
+
+int
 cli_json_print(json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -73,8 +105,8 @@ cli_json_print(json_t *v)
 	return EXIT_OK;
 }
 
-static int
-parse_uint(const char *opt, const char *s, unsigned *out)
+int
+cli_parse_uint(const char *opt, const char *s, unsigned *out)
 {
 	char *end;
 	unsigned long v;
@@ -88,8 +120,8 @@ parse_uint(const char *opt, const char *s, unsigned *out)
 	return 0;
 }
 
-static void
-time_text(time_t t, char *buf, size_t size)
+void
+cli_time_text(time_t t, char *buf, size_t size)
 {
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 }
@@ -255,16 +287,18 @@ cmd_token(struct cli *c, int argc, char **argv)
 			printf("backup required: %s\n",
 			    strcmp(st.backup_required, "true") == 0 ? "YES" :
 			    "no");
-		printf("\n%-12s %-28s %-4s %-9s %-11s %-16s %-15s %s\n",
-		    "CLASS", "LABEL", "TYPE", "SENSITIVE", "EXTRACTABLE",
-		    "ALWAYS-SENSITIVE", "NEVER-EXTRACT.", "ID");
+		printf("\n%-12s %-30s %-4s %-4s %-9s %-11s %-16s %-15s %s\n",
+		    "CLASS", "LABEL", "TYPE", "SIGN", "SENSITIVE",
+		    "EXTRACTABLE", "ALWAYS-SENSITIVE", "NEVER-EXTRACT.", "ID");
 		for (i = 0; i < st.nobjects; i++) {
 			const struct token_object *ob = &st.objects[i];
 
 			hex_lower(ob->id, ob->id_len, id);
-			printf("%-12s %-28s %-4s %-9s %-11s %-16s %-15s %s\n",
-			    class_name(ob->cls), ob->label,
-			    keytype_name(ob->key_type), yesno(ob->sensitive),
+			printf("%-12s %-30s %-4s %-4s %-9s %-11s %-16s %-15s "
+			    "%s\n", class_name(ob->cls), ob->label,
+			    keytype_name(ob->key_type),
+			    ob->cls == CKO_PRIVATE_KEY ? yesno(ob->can_sign) :
+			    "-", yesno(ob->sensitive),
 			    yesno(ob->extractable), yesno(ob->always_sensitive),
 			    yesno(ob->never_extractable), id);
 		}
@@ -272,171 +306,6 @@ cmd_token(struct cli *c, int argc, char **argv)
 	token_status_free(&st);
 	app_close(&a);
 	return EXIT_OK;
-}
-
-/* ---- cert ---- */
-
-static json_t *
-json_cert(const struct cert_row *row)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "node", json_string(row->host));
-	json_object_set_new(o, "purpose", json_string(row->purpose));
-	json_object_set_new(o, "state", json_string(row->state));
-	json_object_set_new(o, "subject", json_string(row->subject));
-	json_object_set_new(o, "issuer", json_string(row->issuer));
-	json_object_set_new(o, "serial", json_string(row->serial));
-	json_object_set_new(o, "not_before",
-	    json_integer((json_int_t)row->not_before));
-	json_object_set_new(o, "not_after",
-	    json_integer((json_int_t)row->not_after));
-	json_object_set_new(o, "key_type", json_string(row->key_type));
-	json_object_set_new(o, "key_bits", json_integer(row->key_bits));
-	json_object_set_new(o, "key_label", json_string(row->key_label));
-	json_object_set_new(o, "key_id", json_string(row->key_id));
-	json_object_set_new(o, "sha1", json_string(row->sha1));
-	json_object_set_new(o, "sha256", json_string(row->sha256));
-	return o;
-}
-
-static int
-cert_generate(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, 'n' },
-		{ "key-length", required_argument, NULL, 'k' },
-		{ "hash", required_argument, NULL, 'H' },
-		{ "years", required_argument, NULL, 'y' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cert_gen g;
-	struct cert_gen_result res;
-	struct app a;
-	char nb[40], na[40];
-	int ch, r;
-
-	memset(&g, 0, sizeof(g));
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'n': g.node = optarg; break;
-		case 'k':
-			if (parse_uint("--key-length", optarg, &g.bits) != 0)
-				return EXIT_USAGE;
-			break;
-		case 'H': g.hash = optarg; break;
-		case 'y':
-			if (parse_uint("--years", optarg, &g.years) != 0)
-				return EXIT_USAGE;
-			break;
-		default:
-			return cli_usage("cert generate: bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage("cert generate: name one PURPOSE");
-	g.purpose = argv[optind];
-	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
-		return cli_fail(r);
-	if ((r = ops_cert_generate(&a, &g, &res)) != 0) {
-		app_close(&a);
-		return cli_fail(r);
-	}
-	if (res.warning != NULL)
-		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
-	if (c->json) {
-		json_t *o = json_cert(&res.row);
-		json_object_set_new(o, "itl_rebuilt",
-		    json_integer(res.itl_rebuilt));
-		cli_json_print(o);
-	} else {
-		time_text(res.row.not_before, nb, sizeof(nb));
-		time_text(res.row.not_after, na, sizeof(na));
-		printf("%s certificate generated for %s\n", res.row.purpose,
-		    res.row.host);
-		printf("  subject:   %s\n  serial:    %s\n", res.row.subject,
-		    res.row.serial);
-		printf("  validity:  %s to %s\n", nb, na);
-		printf("  key:       %s %u in the token, label \"%s\"\n",
-		    res.row.key_type, res.row.key_bits, res.row.key_label);
-		printf("  SHA-256:   %s\n", res.row.sha256);
-		if (res.itl_rebuilt)
-			printf("ITLFile.tlv rebuilt with the new certificate "
-			    "(%d node%s)\n", res.itl_rebuilt,
-			    res.itl_rebuilt == 1 ? "" : "s");
-	}
-	cert_row_free(&res.row);
-	app_close(&a);
-	if (res.itl_error[0] != '\0') {
-		fprintf(stderr, "tlvsign: the certificate was generated, but %s\n",
-		    res.itl_error);
-		return EXIT_FAIL;
-	}
-	return EXIT_OK;
-}
-
-struct list_ctx {
-	struct cli *c;
-	json_t *arr;
-	int n;
-};
-
-static int
-print_cert_row(const struct cert_row *row, void *arg)
-{
-	struct list_ctx *lc = arg;
-	char na[40], key[16];
-
-	if (lc->c->json) {
-		json_array_append_new(lc->arr, json_cert(row));
-		return 0;
-	}
-	if (lc->n++ == 0)
-		printf("%-16s %-18s %-8s %-8s %-24s %s\n", "NODE", "PURPOSE",
-		    "STATE", "KEY", "EXPIRES", "SUBJECT");
-	time_text(row->not_after, na, sizeof(na));
-	snprintf(key, sizeof(key), "%s %u", row->key_type, row->key_bits);
-	printf("%-16s %-18s %-8s %-8s %-24s %s\n", row->host, row->purpose,
-	    row->state, key, na, row->subject);
-	return 0;
-}
-
-static int
-cert_list(struct cli *c, int argc, char **argv)
-{
-	struct list_ctx lc = { c, NULL, 0 };
-	struct app a;
-	int r;
-
-	(void)argv;
-	if (argc != 1)
-		return cli_usage("cert list takes no arguments");
-	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
-		return cli_fail(r);
-	if (c->json)
-		lc.arr = json_array();
-	r = inventory_cert_list(a.inv, print_cert_row, &lc);
-	app_close(&a);
-	if (r != 0) {
-		json_decref(lc.arr);
-		return cli_fail(r);
-	}
-	if (c->json)
-		return cli_json_print(lc.arr);
-	if (lc.n == 0)
-		printf("no certificates: run `tlvsign cert generate PURPOSE`\n");
-	return EXIT_OK;
-}
-
-static int
-cmd_cert(struct cli *c, int argc, char **argv)
-{
-	if (argc >= 2 && strcmp(argv[1], "generate") == 0)
-		return cert_generate(c, argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return cert_list(c, argc - 1, argv + 1);
-	return cli_usage("cert: use `cert generate PURPOSE` or `cert list`");
 }
 
 /* ---- itl ---- */
@@ -531,6 +400,12 @@ main(int argc, char **argv)
 		rc = cmd_token(&c, argc, argv);
 	else if (strcmp(cmd, "cert") == 0)
 		rc = cmd_cert(&c, argc, argv);
+	else if (strcmp(cmd, "node") == 0)
+		rc = cmd_node(&c, argc, argv);
+	else if (strcmp(cmd, "param") == 0)
+		rc = cmd_param(&c, argc, argv);
+	else if (strcmp(cmd, "key") == 0)
+		rc = cmd_key(&c, argc, argv);
 	else if (strcmp(cmd, "itl") == 0)
 		rc = cmd_itl(&c, argc, argv);
 	else if (strcmp(cmd, "show") == 0)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ops/recover.h"
 #include "util/error.h"
 
 int
@@ -22,6 +23,9 @@ app_open(const char *conf_path, unsigned need, struct app *a)
 		goto fail;
 	if ((need & APP_LOGIN) &&
 	    (r = token_login(a->token, a->conf.pin_file)) != 0)
+		goto fail;
+	/* finish or undo whatever a crashed command left behind */
+	if ((need & APP_INVENTORY) && (r = ops_recover(a)) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -59,5 +63,28 @@ app_tftp_path(const struct app *a, const struct node *n, const char *name,
 		    name);
 	if (len < 0 || (size_t)len >= size)
 		return ts_error(TS_ERR_INVALID, "path too long");
+	return 0;
+}
+
+int
+app_find_key(struct app *a, const char *hex, struct token_key *key)
+{
+	uint8_t id[TOKEN_ID_MAX];
+	size_t n = strlen(hex) / 2, i;
+	unsigned v;
+
+	if (strlen(hex) % 2 != 0 || n == 0 || n > sizeof(id))
+		return ts_error(TS_ERR_STATE, "inventory key id \"%s\" is "
+		    "malformed", hex);
+	for (i = 0; i < n; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return ts_error(TS_ERR_STATE, "inventory key id \"%s\" "
+			    "is malformed", hex);
+		id[i] = (uint8_t)v;
+	}
+	if (token_find_key_by_id(a->token, id, n, key) != 0)
+		return ts_error(TS_ERR_TOKEN, "the token has no key with CKA_ID "
+		    "%s, which the inventory names: is this the right token?",
+		    hex);
 	return 0;
 }

@@ -28,6 +28,9 @@ void app_close(struct app *a);
 int app_key_label(const char *purpose, const char *host, char *buf,
     size_t size);
 
+/* The token key of an inventory row, by its CKA_ID (hex). */
+int app_find_key(struct app *a, const char *key_id_hex, struct token_key *key);
+
 /* The published path of a node's trust file (name "ITLFile.tlv"): the
  * TFTP directory for the publisher, TFTP_DIR/<host>/ for other nodes. */
 int app_tftp_path(const struct app *a, const struct node *n,

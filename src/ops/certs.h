@@ -20,17 +20,51 @@ struct cert_gen_result {
 	struct cert_row row;
 	const char *warning; /* the seed's warning for this choice, or NULL */
 	int itl_rebuilt;     /* published ITLs rebuilt with the new certificate */
-	char itl_error[1024]; /* why a rebuild failed ("" when none did) */
 };
 
 /*
  * Refuses an unknown purpose or node, a key length or hash outside the
  * seed's rules, and a purpose that already has an active certificate on
- * the node. On any failure the token and inventory are as before (the new
- * key pair is destroyed).
+ * the node. Published ITLs the certificate belongs in are rebuilt in the
+ * same transaction. On any failure the token, the inventory and the
+ * published files are as before (the new key pair is destroyed).
  */
 int ops_cert_generate(struct app *a, const struct cert_gen *g,
     struct cert_gen_result *res);
+
+struct cert_regen_result {
+	struct cert_row row;     /* the new certificate */
+	char old_serial[130];
+	const char *warning;
+	int itl_rebuilt;
+	int backup_required;     /* this regeneration set "backup required" */
+	int ctl_update_needed;   /* mixed mode: the CTL must be updated */
+};
+
+/*
+ * Regeneration as one transaction: a new key pair under a temporary label,
+ * its certificate, the old certificate retired and the new one made active
+ * in the inventory, every published ITL it belongs in rebuilt and staged,
+ * then the commit; only after it are the files installed, the new key
+ * given the final label and the old key disabled and relabelled (it stays
+ * until `key purge`). A failure at any step before the commit leaves
+ * token, inventory and files exactly as they were; a crash is finished or
+ * undone by recovery (ops/recover.h). bits 0 keeps the current key length.
+ */
+int ops_cert_regenerate(struct app *a, const struct cert_gen *g,
+    struct cert_regen_result *res);
+
+/* The active certificate of a purpose on a node (NULL: publisher). */
+int ops_cert_get(struct app *a, const char *purpose, const char *node,
+    struct cert_row *row);
+
+/* PEM of the active certificate followed by its stored issuing chain
+ * (malloc'd, NUL-terminated). */
+int ops_cert_export(struct app *a, const char *purpose, const char *node,
+    char **pem);
+
+/* Destroy the token keys of retired certificates. */
+int ops_key_purge(struct app *a, int *count);
 
 /* Fill an inventory row from a certificate. */
 int cert_row_fill(struct cert_row *row, X509 *x);

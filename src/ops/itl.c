@@ -133,8 +133,11 @@ need_cert(struct app *a, const struct node *n, const char *purpose,
 	    n->publisher ? "" : " --node ", n->publisher ? "" : n->host);
 }
 
-int
-ops_itl_build(struct app *a, const char *node, struct itl_result *res)
+/* Build and sign the ITL of node n, checked as a phone would check it.
+ * *file is malloc'd. */
+static int
+itl_make(struct app *a, const struct node *np, uint8_t **filep,
+    struct itl_result *res)
 {
 	static struct itl_build b; /* large; one build at a time */
 	struct node n, pub;
@@ -142,7 +145,6 @@ ops_itl_build(struct app *a, const char *node, struct itl_result *res)
 	struct trustlist_spec spec;
 	struct trustlist tl;
 	struct token_key key;
-	struct published p;
 	struct node_walk w;
 	uint8_t *unsig = NULL, *sig = NULL, *file = NULL;
 	size_t ulen, slen, flen, sig_at, i;
@@ -153,8 +155,8 @@ ops_itl_build(struct app *a, const char *node, struct itl_result *res)
 
 	memset(res, 0, sizeof(*res));
 	memset(&tl, 0, sizeof(tl));
-	if ((r = inventory_node_get(a->inv, node, &n)) != 0)
-		return r;
+	*filep = NULL;
+	n = *np;
 	if (!(n.services & SVC_TFTP))
 		return ts_error(TS_ERR_INVALID, "%s does not run TFTP: only TFTP "
 		    "nodes have an ITL", n.host);
@@ -195,7 +197,7 @@ ops_itl_build(struct app *a, const char *node, struct itl_result *res)
 		b.entries[i] = b.rec[i].e;
 
 	/* the signer: ITLRecovery, inside the token */
-	if ((r = token_find_key(a->token, rec.key_label, &key)) != 0)
+	if ((r = app_find_key(a, rec.key_id, &key)) != 0)
 		goto out;
 	if (key.type != TOKEN_KEY_RSA ||
 	    (modulus = trustlist_modulus_code(key.bits)) < 0) {
@@ -246,16 +248,12 @@ ops_itl_build(struct app *a, const char *node, struct itl_result *res)
 	if ((r = app_tftp_path(a, &n, ITL_NAME, res->path,
 	    sizeof(res->path))) != 0)
 		goto out;
-	if ((r = ops_publish(a, &n, "ITL", res->path, file, flen, rec.serial,
-	    &p)) != 0)
-		goto out;
 	res->size = flen;
 	res->nrecords = b.n;
-	memcpy(res->md5, p.md5, sizeof(res->md5));
-	memcpy(res->sha1, p.sha1, sizeof(res->sha1));
-	memcpy(res->sha256, p.sha256, sizeof(res->sha256));
 	snprintf(res->signer_serial, sizeof(res->signer_serial), "%s",
 	    rec.serial);
+	*filep = file;
+	file = NULL;
 out:
 	if (parsed)
 		trustlist_free(&tl);
@@ -274,13 +272,55 @@ out:
 	return r;
 }
 
+/* Stage node n's ITL in the current transaction. */
+static int
+itl_stage(struct app *a, const struct node *n, struct itl_result *res)
+{
+	struct published p;
+	uint8_t *file = NULL;
+	int r;
+
+	if ((r = itl_make(a, n, &file, res)) != 0)
+		return r;
+	r = ops_publish_stage(a, n, "ITL", res->path, file, res->size,
+	    res->signer_serial, &p);
+	free(file);
+	if (r == 0) {
+		memcpy(res->md5, p.md5, sizeof(res->md5));
+		memcpy(res->sha1, p.sha1, sizeof(res->sha1));
+		memcpy(res->sha256, p.sha256, sizeof(res->sha256));
+	}
+	return r;
+}
+
+int
+ops_itl_build(struct app *a, const char *node, struct itl_result *res)
+{
+	struct node n;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if ((r = inventory_node_get(a->inv, node, &n)) != 0)
+		return r;
+	if ((r = inventory_begin(a->inv)) != 0)
+		return r;
+	if ((r = itl_stage(a, &n, res)) != 0 ||
+	    (r = ops_fault("itl_commit")) != 0 ||
+	    (r = inventory_commit(a->inv)) != 0) {
+		ops_publish_discard(a);
+		inventory_rollback(a->inv);
+		return r;
+	}
+	return ops_publish_flush(a);
+}
+
 struct rebuild {
 	struct app *a;
-	char hosts[64][64];
+	struct node nodes[64];
 	size_t n;
 };
 
-/* Collect first: rebuilding writes, which must not happen under an open
+/* Collect first: staging writes, which must not happen under an open
  * query. */
 static int
 collect_published(const struct node *n, void *arg)
@@ -298,34 +338,32 @@ collect_published(const struct node *n, void *arg)
 		ts_error_clear();
 		return 0;
 	}
-	if (rb->n == sizeof(rb->hosts) / sizeof(rb->hosts[0]))
+	if (rb->n == sizeof(rb->nodes) / sizeof(rb->nodes[0]))
 		return ts_error(TS_ERR_LIMIT, "too many TFTP nodes");
-	snprintf(rb->hosts[rb->n++], sizeof(rb->hosts[0]), "%s", n->host);
+	rb->nodes[rb->n++] = *n;
 	return 0;
 }
 
 int
-ops_itl_rebuild_published(struct app *a, int *count, char *err,
-    size_t errsize)
+ops_itl_stage_published(struct app *a, int *count)
 {
-	struct rebuild rb;
+	static struct rebuild rb;
 	struct itl_result res;
 	size_t i;
 	int r;
 
 	*count = 0;
-	err[0] = '\0';
 	memset(&rb, 0, sizeof(rb));
 	rb.a = a;
-	if ((r = inventory_node_list(a->inv, collect_published, &rb)) != 0) {
-		snprintf(err, errsize, "%s", ts_error_detail(r));
+	if ((r = inventory_node_list(a->inv, collect_published, &rb)) != 0)
 		return r;
-	}
 	for (i = 0; i < rb.n; i++) {
-		if ((r = ops_itl_build(a, rb.hosts[i], &res)) != 0) {
-			snprintf(err, errsize, "rebuilding the ITL of %s: %s",
-			    rb.hosts[i], ts_error_detail(r));
-			return r;
+		if ((r = itl_stage(a, &rb.nodes[i], &res)) != 0) {
+			char msg[1024];
+
+			snprintf(msg, sizeof(msg), "%s", ts_error_detail(r));
+			return ts_error(r, "rebuilding the ITL of %s: %s",
+			    rb.nodes[i].host, msg);
 		}
 		(*count)++;
 	}

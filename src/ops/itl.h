@@ -22,9 +22,9 @@ struct itl_result {
  * signature that does not verify). */
 int ops_itl_build(struct app *a, const char *node, struct itl_result *res);
 
-/* Rebuild the ITL of every TFTP node that has a published one. *count is
- * the number rebuilt; on failure err says which and why. */
-int ops_itl_rebuild_published(struct app *a, int *count, char *err,
-    size_t errsize);
+/* Inside the caller's transaction: rebuild and stage the ITL of every
+ * TFTP node that has a published one, from the certificates as the
+ * transaction sees them. *count is the number staged. */
+int ops_itl_stage_published(struct app *a, int *count);
 
 #endif

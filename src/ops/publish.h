@@ -1,7 +1,12 @@
 /*
- * publish.h - putting a signed file into the TFTP directory: written
- * atomically (temporary file, fsync, rename, mode 0644) and recorded in
- * the inventory with its MD5, SHA-1 and SHA-256, in one transaction.
+ * publish.h - putting signed files into the TFTP directory so that a crash
+ * at any moment leaves the old file or the new one and an inventory that
+ * agrees with it. A publication is staged (written and synced beside its
+ * final path) inside the inventory transaction that decides it, together
+ * with a journal row; after the commit the staged file is renamed into
+ * place and the row removed. A crash after the commit is finished by the
+ * next command (ops_publish_flush in recovery); a failure before it
+ * leaves nothing.
  */
 #ifndef TLVSIGN_OPS_PUBLISH_H
 #define TLVSIGN_OPS_PUBLISH_H
@@ -12,8 +17,24 @@
 void digests_hex(const uint8_t *data, size_t len, char md5[33],
     char sha1[41], char sha256[65]);
 
+/* Inside the caller's transaction: stage the file and record it. */
+int ops_publish_stage(struct app *a, const struct node *n, const char *kind,
+    const char *path, const uint8_t *data, size_t len, const char *signer,
+    struct published *out);
+
+/* After the commit (or in recovery): install every staged file. */
+int ops_publish_flush(struct app *a);
+
+/* Undo the staged files of a transaction that is being rolled back. */
+void ops_publish_discard(struct app *a);
+
+/* Stage, commit and install in one go. */
 int ops_publish(struct app *a, const struct node *n, const char *kind,
     const char *path, const uint8_t *data, size_t len, const char *signer,
     struct published *out);
+
+/* Test builds: TLVSIGN_FAULT=point makes the process fail (or, for the
+ * "crash_" points, die at once as if killed) at that point. */
+int ops_fault(const char *point);
 
 #endif

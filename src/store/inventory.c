@@ -69,6 +69,33 @@ static const char *const migrations[] = {
 	"  signer TEXT NOT NULL,"
 	"  published INTEGER NOT NULL);"
 	"CREATE INDEX published_path ON published(path, id);",
+
+	/* 2: CSRs, chains, retirement, the publication journal */
+	"CREATE TABLE csrs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  node_id INTEGER NOT NULL REFERENCES nodes(id),"
+	"  purpose TEXT NOT NULL,"
+	"  key_label TEXT NOT NULL,"
+	"  key_id TEXT NOT NULL,"
+	"  key_type TEXT NOT NULL,"
+	"  key_bits INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX one_csr ON csrs(node_id, purpose);"
+	"CREATE TABLE chains ("
+	"  cert_id INTEGER NOT NULL REFERENCES certificates(id),"
+	"  position INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  PRIMARY KEY (cert_id, position));"
+	"ALTER TABLE certificates ADD COLUMN retired INTEGER;"
+	"ALTER TABLE certificates ADD COLUMN key_destroyed INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"CREATE TABLE pending_files ("
+	"  id INTEGER PRIMARY KEY,"
+	"  path TEXT NOT NULL,"
+	"  staged TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -441,7 +468,7 @@ inventory_cert_add(struct inventory *inv, const struct cert_row *c, long *id)
 #define CERT_COLS "c.id, c.node_id, n.host, c.purpose, c.state, " \
 	"c.key_label, c.key_id, c.key_type, c.key_bits, c.subject, " \
 	"c.issuer, c.serial, c.not_before, c.not_after, c.sha1, c.sha256, " \
-	"c.der, c.created"
+	"c.der, c.created, coalesce(c.retired, 0), c.key_destroyed"
 
 static int
 cert_from_row(sqlite3_stmt *st, struct cert_row *c)
@@ -470,6 +497,8 @@ cert_from_row(sqlite3_stmt *st, struct cert_row *c)
 	if ((c->der = malloc(c->der_len ? c->der_len : 1)) != NULL && der)
 		memcpy(c->der, der, c->der_len);
 	c->created = (time_t)sqlite3_column_int64(st, 17);
+	c->retired = (time_t)sqlite3_column_int64(st, 18);
+	c->key_destroyed = sqlite3_column_int(st, 19);
 	if (c->subject == NULL || c->issuer == NULL || c->der == NULL) {
 		cert_row_free(c);
 		return ts_error(TS_ERR_NOMEM, "out of memory");
@@ -630,6 +659,299 @@ inventory_published_last(struct inventory *inv, const char *path,
 	} else {
 		r = dberr(inv, "published");
 	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_cert_get(struct inventory *inv, long id, struct cert_row *out)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT " CERT_COLS " FROM certificates c JOIN "
+	    "nodes n ON n.id = c.node_id WHERE c.id = ?", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = cert_from_row(st, out);
+	else if (rc == SQLITE_DONE)
+		r = ts_error(TS_ERR_NOTFOUND, "no certificate %ld", id);
+	else
+		r = dberr(inv, "certificate");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+exec_id(struct inventory *inv, const char *sql, long id, const char *what)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, sql, &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	if ((r = step_done(inv, st, what)) != 0)
+		return r;
+	if (sqlite3_changes(inv->db) != 1)
+		return ts_error(TS_ERR_NOTFOUND, "no %s %ld", what, id);
+	return 0;
+}
+
+int
+inventory_cert_retire(struct inventory *inv, long id)
+{
+	return exec_id(inv, "UPDATE certificates SET state = 'retired', "
+	    "retired = strftime('%s','now') WHERE id = ?", id, "certificate");
+}
+
+int
+inventory_cert_mark_key_destroyed(struct inventory *inv, long id)
+{
+	return exec_id(inv, "UPDATE certificates SET key_destroyed = 1 WHERE "
+	    "id = ?", id, "certificate");
+}
+
+static int
+count_of(struct inventory *inv, const char *sql, long id, int *n)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, sql, &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = sqlite3_column_int(st, 0);
+	else
+		r = dberr(inv, "count");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_node_usage(struct inventory *inv, long node_id, int *certs,
+    int *csrs, int *published)
+{
+	int r;
+
+	if ((r = count_of(inv, "SELECT count(*) FROM certificates WHERE "
+	    "node_id = ?", node_id, certs)) != 0 ||
+	    (r = count_of(inv, "SELECT count(*) FROM csrs WHERE node_id = ?",
+	    node_id, csrs)) != 0)
+		return r;
+	return count_of(inv, "SELECT count(DISTINCT path) FROM published "
+	    "WHERE node_id = ?", node_id, published);
+}
+
+int
+inventory_node_remove(struct inventory *inv, long node_id)
+{
+	return exec_id(inv, "DELETE FROM nodes WHERE id = ?", node_id, "node");
+}
+
+int
+inventory_key_ids(struct inventory *inv,
+    int (*cb)(const char *, const char *, const char *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT key_id, key_label, state FROM "
+	    "certificates WHERE key_destroyed = 0 UNION ALL SELECT key_id, "
+	    "key_label, 'csr' FROM csrs", &st)) != 0)
+		return r;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "key ids");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_chain_add(struct inventory *inv, long cert_id, int position,
+    const uint8_t *der, size_t len)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO chains(cert_id, position, der) "
+	    "VALUES (?, ?, ?)", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, cert_id);
+	sqlite3_bind_int(st, 2, position);
+	sqlite3_bind_blob(st, 3, der, (int)len, SQLITE_STATIC);
+	return step_done(inv, st, "chain");
+}
+
+int
+inventory_chain_list(struct inventory *inv, long cert_id,
+    int (*cb)(const uint8_t *, size_t, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT der FROM chains WHERE cert_id = ? "
+	    "ORDER BY position", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, cert_id);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb(sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "chain");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_csr_add(struct inventory *inv, const struct csr_row *c, long *id)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO csrs(node_id, purpose, key_label, "
+	    "key_id, key_type, key_bits, subject, der, created) VALUES "
+	    "(?,?,?,?,?,?,?,?,strftime('%s','now'))", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, c->node_id);
+	sqlite3_bind_text(st, 2, c->purpose, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->key_label, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, c->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, c->key_type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, (int)c->key_bits);
+	sqlite3_bind_text(st, 7, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, c->der, (int)c->der_len, SQLITE_STATIC);
+	if ((r = step_done(inv, st, "CSR")) != 0)
+		return r;
+	if (id != NULL)
+		*id = (long)sqlite3_last_insert_rowid(inv->db);
+	return 0;
+}
+
+int
+inventory_csr_get(struct inventory *inv, long node_id, const char *purpose,
+    struct csr_row *out)
+{
+	sqlite3_stmt *st;
+	const void *der;
+	int r, rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = prepare(inv, "SELECT c.id, c.node_id, n.host, c.purpose, "
+	    "c.key_label, c.key_id, c.key_type, c.key_bits, c.subject, c.der, "
+	    "c.created FROM csrs c JOIN nodes n ON n.id = c.node_id WHERE "
+	    "c.node_id = ? AND c.purpose = ?", &st)) != 0)
+		return r;
+	sqlite3_bind_int64(st, 1, node_id);
+	sqlite3_bind_text(st, 2, purpose, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = (long)sqlite3_column_int64(st, 0);
+		out->node_id = (long)sqlite3_column_int64(st, 1);
+		col_text(st, 2, out->host, sizeof(out->host));
+		col_text(st, 3, out->purpose, sizeof(out->purpose));
+		col_text(st, 4, out->key_label, sizeof(out->key_label));
+		col_text(st, 5, out->key_id, sizeof(out->key_id));
+		col_text(st, 6, out->key_type, sizeof(out->key_type));
+		out->key_bits = (unsigned)sqlite3_column_int(st, 7);
+		col_text(st, 8, out->subject, sizeof(out->subject));
+		out->der_len = (size_t)sqlite3_column_bytes(st, 9);
+		der = sqlite3_column_blob(st, 9);
+		if ((out->der = malloc(out->der_len + 1)) == NULL)
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+		else if (der != NULL)
+			memcpy(out->der, der, out->der_len);
+		out->created = (time_t)sqlite3_column_int64(st, 10);
+	} else if (rc == SQLITE_DONE) {
+		r = ts_error(TS_ERR_NOTFOUND, "no pending %s CSR", purpose);
+	} else {
+		r = dberr(inv, "CSR");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_csr_delete(struct inventory *inv, long id)
+{
+	return exec_id(inv, "DELETE FROM csrs WHERE id = ?", id, "CSR");
+}
+
+void
+csr_row_free(struct csr_row *c)
+{
+	free(c->der);
+	c->der = NULL;
+}
+
+int
+inventory_pending_add(struct inventory *inv, const struct pending_file *p)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO pending_files(path, staged, sha256) "
+	    "VALUES (?, ?, ?)", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, p->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, p->staged, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, p->sha256, -1, SQLITE_STATIC);
+	return step_done(inv, st, "pending file");
+}
+
+int
+inventory_pending_list(struct inventory *inv,
+    int (*cb)(const struct pending_file *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	struct pending_file p;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT id, path, staged, sha256 FROM "
+	    "pending_files ORDER BY id", &st)) != 0)
+		return r;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&p, 0, sizeof(p));
+		p.id = (long)sqlite3_column_int64(st, 0);
+		col_text(st, 1, p.path, sizeof(p.path));
+		col_text(st, 2, p.staged, sizeof(p.staged));
+		col_text(st, 3, p.sha256, sizeof(p.sha256));
+		r = cb(&p, arg);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "pending files");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_pending_delete(struct inventory *inv, long id)
+{
+	return exec_id(inv, "DELETE FROM pending_files WHERE id = ?", id,
+	    "pending file");
+}
+
+int
+inventory_param_list(struct inventory *inv,
+    int (*cb)(const char *, const char *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT name, value FROM params ORDER BY name",
+	    &st)) != 0)
+		return r;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "params");
 	sqlite3_finalize(st);
 	return r;
 }

@@ -49,6 +49,33 @@ struct cert_row {
 	char sha256[65];
 	uint8_t *der;           /* malloc'd by reads */
 	size_t der_len;
+	time_t retired;         /* 0 unless retired */
+	int key_destroyed;      /* retired key purged from the token */
+};
+
+/* A pending certificate signing request: its key is in the token. */
+struct csr_row {
+	long id;
+	long node_id;
+	char host[64];
+	char purpose[32];
+	char key_label[128];
+	char key_id[65];
+	char key_type[8];
+	unsigned key_bits;
+	char subject[1024];
+	uint8_t *der;           /* the request, DER; malloc'd by reads */
+	size_t der_len;
+	time_t created;
+};
+
+/* A file staged beside its final path, to be renamed into place once the
+ * transaction that decided it has committed. */
+struct pending_file {
+	long id;
+	char path[4096];
+	char staged[4200];
+	char sha256[65];
 };
 
 struct published {
@@ -67,7 +94,7 @@ struct published {
 int inventory_open(const char *state_dir, int create, struct inventory **out);
 void inventory_close(struct inventory *inv);
 int inventory_schema_version(struct inventory *inv);
-#define INVENTORY_SCHEMA_VERSION 1
+#define INVENTORY_SCHEMA_VERSION 2
 
 int inventory_begin(struct inventory *inv);
 int inventory_commit(struct inventory *inv);
@@ -97,10 +124,48 @@ int inventory_cert_list(struct inventory *inv,
     int (*cb)(const struct cert_row *, void *), void *arg);
 void cert_row_free(struct cert_row *c);
 
+/* One certificate by id. */
+int inventory_cert_get(struct inventory *inv, long id, struct cert_row *out);
+/* Retire a certificate (state 'retired', time now). */
+int inventory_cert_retire(struct inventory *inv, long id);
+int inventory_cert_mark_key_destroyed(struct inventory *inv, long id);
+/* Certificates of a node in any state; published files of a node. */
+int inventory_node_usage(struct inventory *inv, long node_id, int *certs,
+    int *csrs, int *published);
+int inventory_node_remove(struct inventory *inv, long node_id);
+/* Every CKA_ID (hex) the inventory still needs in the token: active and
+ * retired-not-purged certificates, pending CSRs. */
+int inventory_key_ids(struct inventory *inv,
+    int (*cb)(const char *key_id, const char *label, const char *state,
+    void *), void *arg);
+
+/* Issuing chain of a certificate (position 1 = its issuer). */
+int inventory_chain_add(struct inventory *inv, long cert_id, int position,
+    const uint8_t *der, size_t len);
+int inventory_chain_list(struct inventory *inv, long cert_id,
+    int (*cb)(const uint8_t *der, size_t len, void *), void *arg);
+
+/* Pending CSRs: at most one per node and purpose. */
+int inventory_csr_add(struct inventory *inv, const struct csr_row *c,
+    long *id);
+int inventory_csr_get(struct inventory *inv, long node_id, const char *purpose,
+    struct csr_row *out);
+int inventory_csr_delete(struct inventory *inv, long id);
+void csr_row_free(struct csr_row *c);
+
+/* The publication journal. */
+int inventory_pending_add(struct inventory *inv, const struct pending_file *p);
+int inventory_pending_list(struct inventory *inv,
+    int (*cb)(const struct pending_file *, void *), void *arg);
+int inventory_pending_delete(struct inventory *inv, long id);
+
 int inventory_param_get(struct inventory *inv, const char *name,
     const char *def, char **value);
 int inventory_param_set(struct inventory *inv, const char *name,
     const char *value);
+/* Every parameter that is set. */
+int inventory_param_list(struct inventory *inv,
+    int (*cb)(const char *name, const char *value, void *), void *arg);
 
 int inventory_published_add(struct inventory *inv, const struct published *p);
 /* The last record for a path: TS_ERR_NOTFOUND if none. */

@@ -609,51 +609,46 @@ find_one(struct token *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl,
 	return 0;
 }
 
-int
-token_find_key(struct token *t, const char *label, struct token_key *key)
+/* Fill key from its private key object: CKA_ID, label, type, the public
+ * key with the same CKA_ID, and the size. */
+static int
+key_from_private(struct token *t, CK_SESSION_HANDLE h, CK_OBJECT_HANDLE priv,
+    struct token_key *key)
 {
-	CK_SESSION_HANDLE h;
-	CK_OBJECT_CLASS cpriv = CKO_PRIVATE_KEY, cpub = CKO_PUBLIC_KEY;
-	CK_ATTRIBUTE tmpl[3];
+	CK_OBJECT_CLASS cpub = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE tmpl[2];
 	CK_KEY_TYPE kt;
 	CK_ATTRIBUTE ka = { CKA_KEY_TYPE, &kt, sizeof(kt) };
 	char what[TOKEN_LABEL_MAX + 32];
-	uint8_t *id = NULL, *val = NULL;
-	size_t idlen, vlen;
+	uint8_t *id = NULL, *val = NULL, *label = NULL;
+	size_t idlen, vlen, llen;
 	CK_RV rv;
 	int r;
 
-	memset(key, 0, sizeof(*key));
-	if (strlen(label) >= TOKEN_LABEL_MAX)
-		return ts_error(TS_ERR_INVALID, "key label too long");
-	if ((r = session(t, &h)) != 0)
-		return r;
-	snprintf(what, sizeof(what), "private key \"%s\"", label);
-	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cpriv, sizeof(cpriv) };
-	tmpl[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
-	if ((r = find_one(t, h, tmpl, 2, &key->priv, what)) != 0)
-		return r;
-	if ((r = get_attr(t, h, key->priv, CKA_ID, &id, &idlen)) != 0)
+	key->priv = priv;
+	if ((r = get_attr(t, h, priv, CKA_ID, &id, &idlen)) != 0 ||
+	    (r = get_attr(t, h, priv, CKA_LABEL, &label, &llen)) != 0)
 		goto out;
-	if (idlen == 0 || idlen > TOKEN_ID_MAX) {
-		r = ts_error(TS_ERR_TOKEN, "key \"%s\" has no usable CKA_ID",
-		    label);
+	if (idlen == 0 || idlen > TOKEN_ID_MAX || llen >= TOKEN_LABEL_MAX) {
+		r = ts_error(TS_ERR_TOKEN, "a private key has no usable CKA_ID "
+		    "or label");
 		goto out;
 	}
 	memcpy(key->id, id, idlen);
 	key->id_len = idlen;
-	if ((rv = t->m->f->C_GetAttributeValue(h, key->priv, &ka, 1)) !=
-	    CKR_OK) {
+	memcpy(key->label, label, llen);
+	key->label[llen] = '\0';
+	if ((rv = t->m->f->C_GetAttributeValue(h, priv, &ka, 1)) != CKR_OK) {
 		r = p11err("C_GetAttributeValue(CKA_KEY_TYPE)", rv);
 		goto out;
 	}
 	if (kt != CKK_RSA && kt != CKK_EC) {
 		r = ts_error(TS_ERR_TOKEN, "key \"%s\" is neither RSA nor EC",
-		    label);
+		    key->label);
 		goto out;
 	}
 	key->type = kt == CKK_RSA ? TOKEN_KEY_RSA : TOKEN_KEY_EC;
-	snprintf(what, sizeof(what), "public key \"%s\"", label);
+	snprintf(what, sizeof(what), "public key of \"%s\"", key->label);
 	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cpub, sizeof(cpub) };
 	tmpl[1] = (CK_ATTRIBUTE){ CKA_ID, key->id, key->id_len };
 	if ((r = find_one(t, h, tmpl, 2, &key->pub, what)) != 0)
@@ -668,13 +663,118 @@ token_find_key(struct token *t, const char *label, struct token_key *key)
 	} else {
 		key->bits = vlen == 65 ? 256 : vlen == 97 ? 384 : 0;
 	}
-	snprintf(key->label, sizeof(key->label), "%s", label);
 out:
 	free(id);
+	free(label);
 	free(val);
 	if (r != 0)
 		memset(key, 0, sizeof(*key));
 	return r;
+}
+
+int
+token_find_key(struct token *t, const char *label, struct token_key *key)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_CLASS cpriv = CKO_PRIVATE_KEY;
+	CK_OBJECT_HANDLE priv;
+	CK_ATTRIBUTE tmpl[2];
+	char what[TOKEN_LABEL_MAX + 32];
+	int r;
+
+	memset(key, 0, sizeof(*key));
+	if (strlen(label) >= TOKEN_LABEL_MAX)
+		return ts_error(TS_ERR_INVALID, "key label too long");
+	if ((r = session(t, &h)) != 0)
+		return r;
+	snprintf(what, sizeof(what), "private key \"%s\"", label);
+	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cpriv, sizeof(cpriv) };
+	tmpl[1] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
+	if ((r = find_one(t, h, tmpl, 2, &priv, what)) != 0)
+		return r;
+	return key_from_private(t, h, priv, key);
+}
+
+int
+token_find_key_by_id(struct token *t, const uint8_t *id, size_t id_len,
+    struct token_key *key)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_CLASS cpriv = CKO_PRIVATE_KEY;
+	CK_OBJECT_HANDLE priv;
+	CK_ATTRIBUTE tmpl[2];
+	int r;
+
+	memset(key, 0, sizeof(*key));
+	if (id_len == 0 || id_len > TOKEN_ID_MAX)
+		return ts_error(TS_ERR_INVALID, "bad key id");
+	if ((r = session(t, &h)) != 0)
+		return r;
+	tmpl[0] = (CK_ATTRIBUTE){ CKA_CLASS, &cpriv, sizeof(cpriv) };
+	tmpl[1] = (CK_ATTRIBUTE){ CKA_ID, (void *)id, id_len };
+	if ((r = find_one(t, h, tmpl, 2, &priv, "private key with that "
+	    "CKA_ID")) != 0)
+		return r;
+	return key_from_private(t, h, priv, key);
+}
+
+/* Every object sharing the key's CKA_ID (key pair and certificates). */
+static int
+objects_of(struct token *t, CK_SESSION_HANDLE h, const struct token_key *key,
+    CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count)
+{
+	CK_ATTRIBUTE tmpl[1] = { { CKA_ID, (void *)key->id, key->id_len } };
+	CK_RV rv;
+
+	*count = 0;
+	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, 1)) != CKR_OK)
+		return p11err("C_FindObjectsInit", rv);
+	rv = t->m->f->C_FindObjects(h, found, max, count);
+	t->m->f->C_FindObjectsFinal(h);
+	if (rv != CKR_OK)
+		return p11err("C_FindObjects", rv);
+	return 0;
+}
+
+int
+token_set_label(struct token *t, struct token_key *key, const char *label)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_HANDLE found[16];
+	CK_ATTRIBUTE a = { CKA_LABEL, (void *)label, strlen(label) };
+	CK_ULONG count, i;
+	CK_RV rv;
+	int r;
+
+	if (strlen(label) >= TOKEN_LABEL_MAX)
+		return ts_error(TS_ERR_INVALID, "key label too long");
+	if (fault("token_set_label"))
+		return p11err("C_SetAttributeValue(CKA_LABEL)", CKR_DEVICE_ERROR);
+	if ((r = session(t, &h)) != 0 ||
+	    (r = objects_of(t, h, key, found, 16, &count)) != 0)
+		return r;
+	for (i = 0; i < count; i++)
+		if ((rv = t->m->f->C_SetAttributeValue(h, found[i], &a, 1)) !=
+		    CKR_OK)
+			return p11err("C_SetAttributeValue(CKA_LABEL)", rv);
+	snprintf(key->label, sizeof(key->label), "%s", label);
+	return 0;
+}
+
+int
+token_set_sign(struct token *t, const struct token_key *key, int enabled)
+{
+	CK_SESSION_HANDLE h;
+	CK_BBOOL v = enabled ? CK_TRUE : CK_FALSE;
+	CK_ATTRIBUTE a = { CKA_SIGN, &v, sizeof(v) };
+	CK_RV rv;
+	int r;
+
+	if ((r = session(t, &h)) != 0)
+		return r;
+	if ((rv = t->m->f->C_SetAttributeValue(h, key->priv, &a, 1)) != CKR_OK)
+		return p11err("C_SetAttributeValue(CKA_SIGN)", rv);
+	return 0;
 }
 
 int
@@ -890,10 +990,9 @@ token_evp_pkey(struct token *t, const struct token_key *key, EVP_PKEY **out)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		/* by CKA_ID only: labels change during regeneration */
 		if (keys[i].id_len == key->id_len &&
-		    memcmp(keys[i].id, key->id, key->id_len) == 0 &&
-		    keys[i].label != NULL &&
-		    strcmp(keys[i].label, key->label) == 0) {
+		    memcmp(keys[i].id, key->id, key->id_len) == 0) {
 			if ((*out = PKCS11_get_private_key(&keys[i])) == NULL)
 				r = ts_error(TS_ERR_TOKEN, "libp11 cannot use "
 				    "key \"%s\"", key->label);
@@ -960,30 +1059,15 @@ int
 token_destroy_key(struct token *t, const struct token_key *key)
 {
 	CK_SESSION_HANDLE h;
-	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_OBJECT_HANDLE found[16];
 	CK_ULONG count = 0, i;
-	CK_ATTRIBUTE tmpl[2] = {
-		{ CKA_CLASS, &cls, sizeof(cls) },
-		{ CKA_ID, (void *)key->id, key->id_len },
-	};
-	CK_RV rv;
 	int r;
 
-	if ((r = session(t, &h)) != 0)
+	if ((r = session(t, &h)) != 0 ||
+	    (r = objects_of(t, h, key, found, 16, &count)) != 0)
 		return r;
-	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, 2)) != CKR_OK)
-		return p11err("C_FindObjectsInit", rv);
-	rv = t->m->f->C_FindObjects(h, found, 16, &count);
-	t->m->f->C_FindObjectsFinal(h);
-	if (rv != CKR_OK)
-		return p11err("C_FindObjects", rv);
 	for (i = 0; i < count && r == 0; i++)
 		r = destroy(t, h, found[i]);
-	if (r == 0)
-		r = destroy(t, h, key->priv);
-	if (r == 0)
-		r = destroy(t, h, key->pub);
 	return r;
 }
 

@@ -88,6 +88,18 @@ int token_generate(struct token *t, enum token_keytype type, unsigned bits,
 /* Find the private key with this label (and its public key). */
 int token_find_key(struct token *t, const char *label, struct token_key *key);
 
+/* Find the private key with this CKA_ID (and its public key). Operations
+ * name keys by CKA_ID, which never changes; labels are for people. */
+int token_find_key_by_id(struct token *t, const uint8_t *id, size_t id_len,
+    struct token_key *key);
+
+/* Relabel a key pair and its certificates. */
+int token_set_label(struct token *t, struct token_key *key, const char *label);
+
+/* Allow or forbid signing with a private key (CKA_SIGN): a retired key is
+ * kept, disabled, until it is purged. */
+int token_set_sign(struct token *t, const struct token_key *key, int enabled);
+
 /* The public key as an OpenSSL key, read from the public key object. */
 int token_public_key(struct token *t, const struct token_key *key,
     EVP_PKEY **out);

@@ -56,3 +56,17 @@ ts_error_clear(void)
 	detail[0] = '\0';
 	detail_code = 0;
 }
+
+void
+ts_error_save(struct ts_saved_error *s)
+{
+	s->code = detail_code;
+	snprintf(s->detail, sizeof(s->detail), "%s", detail);
+}
+
+void
+ts_error_restore(const struct ts_saved_error *s)
+{
+	detail_code = s->code;
+	snprintf(detail, sizeof(detail), "%s", s->detail);
+}

@@ -36,6 +36,14 @@ int ts_error(int code, const char *fmt, ...)
 /* The detail of the last ts_error() in this thread, or the generic text. */
 const char *ts_error_detail(int code);
 
+/* Keep the current detail across cleanup code that may set its own. */
+struct ts_saved_error {
+	int code;
+	char detail[1024];
+};
+void ts_error_save(struct ts_saved_error *s);
+void ts_error_restore(const struct ts_saved_error *s);
+
 /* Forget the detail (before an operation that may fail on its own). */
 void ts_error_clear(void);
 

@@ -80,8 +80,8 @@ fsync_dir(const char *path)
 }
 
 int
-file_write_atomic(const char *path, const void *data, size_t len,
-    mode_t mode)
+file_stage(const char *path, const void *data, size_t len, mode_t mode,
+    char **staged)
 {
 	const uint8_t *p = data;
 	char *tmp = NULL;
@@ -89,13 +89,24 @@ file_write_atomic(const char *path, const void *data, size_t len,
 	ssize_t n;
 	int fd = -1, r = 0;
 
+	*staged = NULL;
 	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
 		return ts_error(TS_ERR_NOMEM, "out of memory");
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		r = ts_error(TS_ERR_IO, "cannot create a file beside %s: %s",
 		    path, strerror(errno));
+		free(tmp);
+		return r;
+	}
+#ifdef TLVSIGN_FAULTS
+	if (getenv("TLVSIGN_FAULT") != NULL &&
+	    strcmp(getenv("TLVSIGN_FAULT"), "disk_full") == 0) {
+		errno = ENOSPC;
+		r = ts_error(TS_ERR_IO, "cannot write %s: %s", tmp,
+		    strerror(errno));
 		goto out;
 	}
+#endif
 	while (off < len) {
 		if ((n = write(fd, p + off, len - off)) < 0) {
 			if (errno == EINTR)
@@ -118,18 +129,39 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
-		r = ts_error(TS_ERR_IO, "cannot replace %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	r = fsync_dir(path);
+	*staged = tmp;
+	tmp = NULL;
 out:
 	if (fd >= 0)
 		close(fd);
-	if (r != 0 && tmp != NULL)
+	if (tmp != NULL) {
 		unlink(tmp);
-	free(tmp);
+		free(tmp);
+	}
+	return r;
+}
+
+int
+file_install(const char *staged, const char *path)
+{
+	if (rename(staged, path) != 0)
+		return ts_error(TS_ERR_IO, "cannot replace %s: %s", path,
+		    strerror(errno));
+	return fsync_dir(path);
+}
+
+int
+file_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	char *staged;
+	int r;
+
+	if ((r = file_stage(path, data, len, mode, &staged)) != 0)
+		return r;
+	if ((r = file_install(staged, path)) != 0)
+		unlink(staged);
+	free(staged);
 	return r;
 }
 

@@ -18,6 +18,14 @@ int file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 int file_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode);
 
+/* The two halves of file_write_atomic, for callers that must decide in
+ * between (commit a transaction): stage writes and syncs PATH.tmp.XXXXXX
+ * and returns its name (malloc'd); install renames it over path and syncs
+ * the directory. */
+int file_stage(const char *path, const void *data, size_t len, mode_t mode,
+    char **staged);
+int file_install(const char *staged, const char *path);
+
 /* mkdir -p with mode for the directories created. */
 int dir_create(const char *path, mode_t mode);
 

@@ -1,0 +1,371 @@
+/* cert.c - `tlvsign cert ...`: argument parsing and output only. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "ops/app.h"
+#include "ops/certs.h"
+#include "util/error.h"
+
+static json_t *
+json_cert(const struct cert_row *row)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "node", json_string(row->host));
+	json_object_set_new(o, "purpose", json_string(row->purpose));
+	json_object_set_new(o, "state", json_string(row->state));
+	json_object_set_new(o, "subject", json_string(row->subject));
+	json_object_set_new(o, "issuer", json_string(row->issuer));
+	json_object_set_new(o, "serial", json_string(row->serial));
+	json_object_set_new(o, "not_before",
+	    json_integer((json_int_t)row->not_before));
+	json_object_set_new(o, "not_after",
+	    json_integer((json_int_t)row->not_after));
+	json_object_set_new(o, "key_type", json_string(row->key_type));
+	json_object_set_new(o, "key_bits", json_integer(row->key_bits));
+	json_object_set_new(o, "key_label", json_string(row->key_label));
+	json_object_set_new(o, "key_id", json_string(row->key_id));
+	json_object_set_new(o, "sha1", json_string(row->sha1));
+	json_object_set_new(o, "sha256", json_string(row->sha256));
+	if (row->retired != 0)
+		json_object_set_new(o, "retired",
+		    json_integer((json_int_t)row->retired));
+	if (strcmp(row->state, "retired") == 0)
+		json_object_set_new(o, "key_in_token",
+		    json_boolean(!row->key_destroyed));
+	return o;
+}
+
+static void
+print_cert(const struct cert_row *row)
+{
+	char nb[40], na[40];
+	time_t now = time(NULL);
+	long days = (long)((row->not_after - now) / 86400);
+
+	cli_time_text(row->not_before, nb, sizeof(nb));
+	cli_time_text(row->not_after, na, sizeof(na));
+	printf("  node:        %s\n", row->host);
+	printf("  purpose:     %s (%s)\n", row->purpose, row->state);
+	printf("  subject:     %s\n", row->subject);
+	printf("  issuer:      %s\n", row->issuer);
+	printf("  serial:      %s\n", row->serial);
+	printf("  valid from:  %s\n", nb);
+	printf("  valid until: %s (%s%ld days)\n", na,
+	    days < 0 ? "expired " : "", days < 0 ? -days : days);
+	printf("  key:         %s %u in the token, label \"%s\", CKA_ID %s\n",
+	    row->key_type, row->key_bits, row->key_label, row->key_id);
+	printf("  SHA-1:       %s\n", row->sha1);
+	printf("  SHA-256:     %s\n", row->sha256);
+}
+
+/* Options shared by generate and regenerate. */
+static int
+parse_gen(const char *cmd, int argc, char **argv, struct cert_gen *g,
+    int *yes)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "key-length", required_argument, NULL, 'k' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "years", required_argument, NULL, 'y' },
+		{ "yes", no_argument, NULL, 'Y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(g, 0, sizeof(*g));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': g->node = optarg; break;
+		case 'k':
+			if (cli_parse_uint("--key-length", optarg, &g->bits))
+				return EXIT_USAGE;
+			break;
+		case 'H': g->hash = optarg; break;
+		case 'y':
+			if (cli_parse_uint("--years", optarg, &g->years))
+				return EXIT_USAGE;
+			break;
+		case 'Y':
+			if (yes == NULL)
+				return cli_usage("%s: no --yes here", cmd);
+			*yes = 1;
+			break;
+		default:
+			return cli_usage("%s: bad option", cmd);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("%s: name one PURPOSE", cmd);
+	g->purpose = argv[optind];
+	return 0;
+}
+
+static int
+cert_generate(struct cli *c, int argc, char **argv)
+{
+	struct cert_gen g;
+	struct cert_gen_result res;
+	struct app a;
+	int r;
+
+	if ((r = parse_gen("cert generate", argc, argv, &g, NULL)) != 0)
+		return r;
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	r = ops_cert_generate(&a, &g, &res);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	if (res.warning != NULL)
+		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
+	if (c->json) {
+		json_t *o = json_cert(&res.row);
+		json_object_set_new(o, "itl_rebuilt",
+		    json_integer(res.itl_rebuilt));
+		cli_json_print(o);
+	} else {
+		printf("%s certificate generated\n", res.row.purpose);
+		print_cert(&res.row);
+		if (res.itl_rebuilt)
+			printf("ITLFile.tlv rebuilt with the new certificate "
+			    "(%d node%s)\n", res.itl_rebuilt,
+			    res.itl_rebuilt == 1 ? "" : "s");
+	}
+	cert_row_free(&res.row);
+	return EXIT_OK;
+}
+
+static const char itlrecovery_warning[] =
+    "Regenerating the ITLRecovery certificate changes the key that signs\n"
+    "the ITL file. Phones that hold the current ITL accept the new one only\n"
+    "if it is signed by a key they already trust, or if TVS vouches for it:\n"
+    "otherwise every phone must have its ITL deleted by hand. Make sure TVS\n"
+    "is running, and take a new backup afterwards.";
+
+static int
+cert_regenerate(struct cli *c, int argc, char **argv)
+{
+	struct cert_gen g;
+	struct cert_regen_result res;
+	struct app a;
+	int r, yes = 0;
+
+	if ((r = parse_gen("cert regenerate", argc, argv, &g, &yes)) != 0)
+		return r;
+	if (strcasecmp(g.purpose, "ITLRecovery") == 0) {
+		fprintf(stderr, "%s\n", itlrecovery_warning);
+		if (!cli_confirm(yes, "Regenerate the ITLRecovery certificate?"))
+			return cli_usage("cert regenerate ITLRecovery: not "
+			    "confirmed (answer yes, or pass --yes)");
+	}
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	r = ops_cert_regenerate(&a, &g, &res);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	if (res.warning != NULL)
+		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
+	if (c->json) {
+		json_t *o = json_cert(&res.row);
+		json_object_set_new(o, "replaced_serial",
+		    json_string(res.old_serial));
+		json_object_set_new(o, "itl_rebuilt",
+		    json_integer(res.itl_rebuilt));
+		json_object_set_new(o, "backup_required",
+		    json_boolean(res.backup_required));
+		json_object_set_new(o, "ctl_update_needed",
+		    json_boolean(res.ctl_update_needed));
+		cli_json_print(o);
+	} else {
+		printf("%s certificate regenerated (replaces serial %s; the old "
+		    "key is kept, disabled, until `tlvsign key purge`)\n",
+		    res.row.purpose, res.old_serial);
+		print_cert(&res.row);
+		if (res.itl_rebuilt)
+			printf("ITLFile.tlv rebuilt (%d node%s)\n",
+			    res.itl_rebuilt, res.itl_rebuilt == 1 ? "" : "s");
+		if (res.backup_required)
+			printf("A new backup is required: the %s key changed.\n",
+			    res.row.purpose);
+		if (res.ctl_update_needed)
+			printf("The cluster is in mixed mode: update the CTL "
+			    "file so that phones trust the new certificate.\n");
+	}
+	cert_row_free(&res.row);
+	return EXIT_OK;
+}
+
+struct list_ctx {
+	struct cli *c;
+	json_t *arr;
+	int n;
+};
+
+static int
+print_cert_row(const struct cert_row *row, void *arg)
+{
+	struct list_ctx *lc = arg;
+	char na[40], key[16];
+
+	if (lc->c->json) {
+		json_array_append_new(lc->arr, json_cert(row));
+		return 0;
+	}
+	if (lc->n++ == 0)
+		printf("%-16s %-18s %-8s %-8s %-24s %s\n", "NODE", "PURPOSE",
+		    "STATE", "KEY", "EXPIRES", "SUBJECT");
+	cli_time_text(row->not_after, na, sizeof(na));
+	snprintf(key, sizeof(key), "%s %u", row->key_type, row->key_bits);
+	printf("%-16s %-18s %-8s %-8s %-24s %s\n", row->host, row->purpose,
+	    row->state, key, na, row->subject);
+	return 0;
+}
+
+static int
+cert_list(struct cli *c, int argc, char **argv)
+{
+	struct list_ctx lc = { c, NULL, 0 };
+	struct app a;
+	char *backup = NULL;
+	int r;
+
+	(void)argv;
+	if (argc != 1)
+		return cli_usage("cert list takes no arguments");
+	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
+		return cli_fail(r);
+	if (c->json)
+		lc.arr = json_array();
+	if ((r = inventory_cert_list(a.inv, print_cert_row, &lc)) == 0)
+		r = inventory_param_get(a.inv, "backup-required", "false",
+		    &backup);
+	app_close(&a);
+	if (r != 0) {
+		json_decref(lc.arr);
+		return cli_fail(r);
+	}
+	if (c->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "backup_required",
+		    json_boolean(strcmp(backup, "true") == 0));
+		json_object_set_new(o, "certificates", lc.arr);
+		free(backup);
+		return cli_json_print(o);
+	}
+	if (lc.n == 0)
+		printf("no certificates: run `tlvsign cert generate PURPOSE`\n");
+	if (strcmp(backup, "true") == 0)
+		printf("\nBACKUP REQUIRED: a TFTP CallManager or ITLRecovery key "
+		    "changed since the last backup.\n");
+	free(backup);
+	return EXIT_OK;
+}
+
+/* show and export: PURPOSE [--node N] */
+static int
+parse_purpose_node(const char *cmd, int argc, char **argv,
+    const char **purpose, const char **node)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	*node = NULL;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'n')
+			return cli_usage("%s: bad option", cmd);
+		*node = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_usage("%s: name one PURPOSE", cmd);
+	*purpose = argv[optind];
+	return 0;
+}
+
+static int
+cert_show(struct cli *c, int argc, char **argv)
+{
+	struct cert_row row;
+	struct app a;
+	const char *purpose, *node;
+	int r;
+
+	if ((r = parse_purpose_node("cert show", argc, argv, &purpose,
+	    &node)) != 0)
+		return r;
+	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
+		return cli_fail(r);
+	r = ops_cert_get(&a, purpose, node, &row);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	if (c->json)
+		cli_json_print(json_cert(&row));
+	else
+		print_cert(&row);
+	cert_row_free(&row);
+	return EXIT_OK;
+}
+
+static int
+cert_export(struct cli *c, int argc, char **argv)
+{
+	struct app a;
+	const char *purpose, *node;
+	char *pem = NULL;
+	int r;
+
+	if ((r = parse_purpose_node("cert export", argc, argv, &purpose,
+	    &node)) != 0)
+		return r;
+	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
+		return cli_fail(r);
+	r = ops_cert_export(&a, purpose, node, &pem);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	if (c->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "pem", json_string(pem));
+		cli_json_print(o);
+	} else {
+		fputs(pem, stdout);
+	}
+	free(pem);
+	return EXIT_OK;
+}
+
+int
+cmd_cert(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *, int, char **);
+	} subs[] = {
+		{ "generate", cert_generate },
+		{ "regenerate", cert_regenerate },
+		{ "list", cert_list },
+		{ "show", cert_show },
+		{ "export", cert_export },
+	};
+	size_t i;
+
+	if (argc >= 2)
+		for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+			if (strcmp(argv[1], subs[i].name) == 0)
+				return subs[i].fn(c, argc - 1, argv + 1);
+	return cli_usage("cert: use generate, regenerate, csr, import, list, "
+	    "show or export");
+}

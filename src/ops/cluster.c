@@ -1,0 +1,148 @@
+/* cluster.c - nodes and parameters. */
+#include "ops/cluster.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/error.h"
+
+int
+node_services_parse(const char *text, unsigned *services)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "TFTP", SVC_TFTP }, { "TVS", SVC_TVS }, { "CAPF", SVC_CAPF },
+		{ "CallManager", SVC_CALLMANAGER },
+	};
+	char buf[256], *tok, *save = NULL;
+	size_t i;
+
+	*services = 0;
+	if (strlen(text) >= sizeof(buf))
+		return ts_error(TS_ERR_INVALID, "services list too long");
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcasecmp(tok, names[i].name) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return ts_error(TS_ERR_INVALID, "unknown service \"%s\": "
+			    "use TFTP, TVS, CAPF, CallManager", tok);
+		*services |= names[i].bit;
+	}
+	return 0;
+}
+
+static int
+valid_label(const char *s, int dots)
+{
+	if (*s == '\0' || *s == '-' || *s == '.')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' &&
+		    !(dots && *s == '.'))
+			return 0;
+	return 1;
+}
+
+int
+ops_node_add(struct app *a, const struct node *n)
+{
+	struct in_addr ip;
+
+	if (strlen(n->host) == 0 || strlen(n->host) > 63 ||
+	    !valid_label(n->host, 0))
+		return ts_error(TS_ERR_INVALID, "\"%s\" is not a host name "
+		    "(letters, digits and '-')", n->host);
+	if (n->domain[0] != '\0' && !valid_label(n->domain, 1))
+		return ts_error(TS_ERR_INVALID, "\"%s\" is not a domain name",
+		    n->domain);
+	if (inet_pton(AF_INET, n->ipv4, &ip) != 1)
+		return ts_error(TS_ERR_INVALID, "\"%s\" is not an IPv4 address",
+		    n->ipv4);
+	if (n->services == 0)
+		return ts_error(TS_ERR_INVALID, "a node needs at least one "
+		    "service (TFTP, TVS, CAPF, CallManager)");
+	if (n->publisher)
+		return ts_error(TS_ERR_INVALID, "the cluster has its publisher "
+		    "already (added by `tlvsign init`)");
+	return inventory_node_add(a->inv, n, NULL);
+}
+
+int
+ops_node_remove(struct app *a, const char *host)
+{
+	struct node n;
+	int certs, csrs, published, r;
+
+	if ((r = inventory_node_get(a->inv, host, &n)) != 0)
+		return r;
+	if (n.publisher)
+		return ts_error(TS_ERR_INVALID, "%s is the publisher: it cannot "
+		    "be removed", host);
+	if ((r = inventory_node_usage(a->inv, n.id, &certs, &csrs,
+	    &published)) != 0)
+		return r;
+	if (certs > 0 || csrs > 0 || published > 0)
+		return ts_error(TS_ERR_INVALID, "%s still has %d certificate%s, "
+		    "%d pending CSR%s and %d published file%s: its trust "
+		    "files and keys would be orphaned", host, certs,
+		    certs == 1 ? "" : "s", csrs, csrs == 1 ? "" : "s",
+		    published, published == 1 ? "" : "s");
+	return inventory_node_remove(a->inv, n.id);
+}
+
+static const struct param_info params[] = {
+	{ "fips-mode", "false", "true|false", 1,
+	  "FIPS mode: certificates and requests use SHA256 only" },
+	{ "backup-required", "false", "true|false", 0,
+	  "a TFTP CallManager or ITLRecovery key changed since the last "
+	  "backup (cleared by a new backup)" },
+	{ "security-mode", "non-secure", "non-secure|mixed", 0,
+	  "cluster security mode (changed by the CTL commands)" },
+};
+
+static const struct param_info *const all[] = {
+	&params[0], &params[1], &params[2], NULL,
+};
+
+const struct param_info *const *
+param_all(void)
+{
+	return all;
+}
+
+const struct param_info *
+param_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		if (strcmp(params[i].name, name) == 0)
+			return &params[i];
+	return NULL;
+}
+
+int
+ops_param_set(struct app *a, const char *name, const char *value)
+{
+	const struct param_info *p = param_find(name);
+	const char *v;
+	size_t n = strlen(value);
+
+	if (p == NULL)
+		return ts_error(TS_ERR_INVALID, "unknown parameter \"%s\" (see "
+		    "`tlvsign param list`)", name);
+	if (!p->settable)
+		return ts_error(TS_ERR_INVALID, "%s is not set by hand: %s",
+		    name, p->what);
+	for (v = p->values; v != NULL; v = strchr(v, '|') ? strchr(v, '|') +
+	    1 : NULL)
+		if (strncmp(v, value, n) == 0 && (v[n] == '|' || v[n] == '\0'))
+			return inventory_param_set(a->inv, name, value);
+	return ts_error(TS_ERR_INVALID, "%s takes %s, not \"%s\"", name,
+	    p->values, value);
+}
