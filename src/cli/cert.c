@@ -143,12 +143,13 @@ cert_generate(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The seed's warnings before an ITLRecovery regeneration. */
 static const char itlrecovery_warning[] =
-    "Regenerating the ITLRecovery certificate changes the key that signs\n"
-    "the ITL file. Phones that hold the current ITL accept the new one only\n"
-    "if it is signed by a key they already trust, or if TVS vouches for it:\n"
-    "otherwise every phone must have its ITL deleted by hand. Make sure TVS\n"
-    "is running, and take a new backup afterwards.";
+    "WARNING: Do not regenerate the ITLRecovery certificate very frequently:\n"
+    "it has a long validity with phones and it signs the ITL file.\n"
+    "If you use a tokenless CTL and regenerate the CallManager certificate,\n"
+    "ensure that the CTL file has the updated CallManager certificate and\n"
+    "that it is updated to the endpoints. Take a new backup afterwards.";
 
 static int
 cert_regenerate(struct cli *c, int argc, char **argv)

@@ -222,10 +222,12 @@ cmd_token(struct cli *c, int argc, char **argv)
 	}
 	if (argc != 2 || strcmp(argv[1], "status") != 0)
 		return cli_usage("token: use `token status` or `token init`");
-	if ((r = app_open(c->config, APP_LOGIN, &a)) != 0)
+	/* with the inventory (and its recovery) when there is one: status
+	 * works before init, too */
+	if (app_open(c->config, APP_INVENTORY | APP_LOGIN, &a) != 0 &&
+	    (r = app_open(c->config, APP_LOGIN, &a)) != 0)
 		return cli_fail(r);
-	if (inventory_open(a.conf.state_dir, 0, &a.inv) != 0)
-		ts_error_clear(); /* status works before init, too */
+	ts_error_clear();
 	if ((r = ops_token_status(&a, &st)) != 0) {
 		app_close(&a);
 		return cli_fail(r);
