@@ -9,6 +9,8 @@
 #include "cli/cli.h"
 #include "ops/app.h"
 #include "ops/certs.h"
+#include "ops/csr.h"
+#include "util/fileio.h"
 #include "util/error.h"
 
 static json_t *
@@ -348,6 +350,155 @@ cert_export(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int
+cert_csr(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "distribution", required_argument, NULL, 'd' },
+		{ "san", required_argument, NULL, 's' },
+		{ "parent-domain", required_argument, NULL, 'p' },
+		{ "key-length", required_argument, NULL, 'k' },
+		{ "hash", required_argument, NULL, 'H' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct csr_opts o;
+	struct csr_result res;
+	struct app a;
+	const char *out = NULL, *dist = NULL;
+	int ch, r;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o.node = optarg; break;
+		case 'd': dist = optarg; break;
+		case 's':
+			if (o.nsans == CSR_MAX_SANS)
+				return cli_usage("cert csr: at most %d --san",
+				    CSR_MAX_SANS);
+			o.sans[o.nsans++] = optarg;
+			break;
+		case 'p': o.parent_domain = optarg; break;
+		case 'k':
+			if (cli_parse_uint("--key-length", optarg, &o.bits))
+				return EXIT_USAGE;
+			break;
+		case 'H': o.hash = optarg; break;
+		case 'o': out = optarg; break;
+		default: return cli_usage("cert csr: bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("cert csr: name one PURPOSE");
+	o.purpose = argv[optind];
+	if (dist != NULL && strcmp(dist, "multi-server") == 0)
+		o.multi_server = 1;
+	else if (dist != NULL && o.node != NULL && strcmp(dist, o.node) != 0)
+		return cli_usage("cert csr: --distribution %s and --node %s "
+		    "disagree", dist, o.node);
+	else if (dist != NULL)
+		o.node = dist;
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	r = ops_cert_csr(&a, &o, &res);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	if (res.warning != NULL)
+		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
+	if (res.replaced)
+		fprintf(stderr, "tlvsign: the pending %s CSR and its key were "
+		    "replaced: a certificate issued for it can no longer be "
+		    "imported\n", o.purpose);
+	if (out != NULL && (r = file_write_atomic(out, res.pem,
+	    strlen(res.pem), 0644)) != 0) {
+		free(res.pem);
+		return cli_fail(r);
+	}
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "subject", json_string(res.subject));
+		json_object_set_new(j, "replaced", json_boolean(res.replaced));
+		json_object_set_new(j, "pem", json_string(res.pem));
+		cli_json_print(j);
+	} else if (out != NULL) {
+		printf("CSR for %s written to %s\n", res.subject, out);
+	} else {
+		fputs(res.pem, stdout);
+	}
+	free(res.pem);
+	return EXIT_OK;
+}
+
+static int
+cert_import(struct cli *c, int argc, char **argv)
+{
+	const char *purpose, *node;
+	struct import_result res;
+	struct app a;
+	uint8_t *data;
+	size_t len;
+	int r;
+
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	node = NULL;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'n')
+			return cli_usage("cert import: bad option");
+		node = optarg;
+	}
+	if (optind != argc - 2)
+		return cli_usage("cert import PURPOSE FILE [--node N]");
+	purpose = argv[optind];
+	if ((r = file_read(argv[optind + 1], 1024 * 1024 + 1, &data, &len)) !=
+	    0)
+		return cli_fail(r);
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0) {
+		free(data);
+		return cli_fail(r);
+	}
+	r = ops_cert_import(&a, purpose, node, data, len, &res);
+	app_close(&a);
+	free(data);
+	if (r != 0)
+		return cli_fail(r);
+	if (c->json) {
+		json_t *o = json_cert(&res.row);
+		json_object_set_new(o, "replaced_serial",
+		    res.replaced_serial[0] ? json_string(res.replaced_serial) :
+		    json_null());
+		json_object_set_new(o, "chain_length",
+		    json_integer((json_int_t)res.chain_len));
+		json_object_set_new(o, "itl_rebuilt",
+		    json_integer(res.itl_rebuilt));
+		cli_json_print(o);
+	} else {
+		printf("%s certificate imported%s%s\n", res.row.purpose,
+		    res.replaced_serial[0] ? ", replacing serial " : "",
+		    res.replaced_serial);
+		print_cert(&res.row);
+		printf("  chain:       %zu issuing certificate%s stored\n",
+		    res.chain_len, res.chain_len == 1 ? "" : "s");
+		if (res.itl_rebuilt)
+			printf("ITLFile.tlv rebuilt (%d node%s)\n",
+			    res.itl_rebuilt, res.itl_rebuilt == 1 ? "" : "s");
+		if (res.backup_required)
+			printf("A new backup is required: the %s key changed.\n",
+			    res.row.purpose);
+	}
+	cert_row_free(&res.row);
+	return EXIT_OK;
+}
+
 int
 cmd_cert(struct cli *c, int argc, char **argv)
 {
@@ -357,6 +508,8 @@ cmd_cert(struct cli *c, int argc, char **argv)
 	} subs[] = {
 		{ "generate", cert_generate },
 		{ "regenerate", cert_regenerate },
+		{ "csr", cert_csr },
+		{ "import", cert_import },
 		{ "list", cert_list },
 		{ "show", cert_show },
 		{ "export", cert_export },

@@ -103,7 +103,8 @@ fix_keys(struct app *a)
 
 		if (k == NULL) {
 			/* created by a transaction that never committed */
-			if (ends_with(keys.v[i].label, LABEL_NEW_SUFFIX) &&
+			if ((ends_with(keys.v[i].label, LABEL_NEW_SUFFIX) ||
+			    ends_with(keys.v[i].label, LABEL_CSR_SUFFIX)) &&
 			    (r = app_find_key(a, keys.v[i].id, &key)) == 0)
 				r = token_destroy_key(a->token, &key);
 			continue;
@@ -116,7 +117,8 @@ fix_keys(struct app *a)
 			if ((r = app_find_key(a, k->id, &key)) == 0 &&
 			    (r = token_set_sign(a->token, &key, 0)) == 0)
 				r = token_set_label(a->token, &key, label);
-		} else if (strcmp(keys.v[i].label, k->label) != 0) {
+		} else if (strcmp(keys.v[i].label, k->label) != 0 &&
+		    strcmp(k->state, "csr") != 0) {
 			/* committed: give it its final name */
 			if ((r = app_find_key(a, k->id, &key)) == 0)
 				r = token_set_label(a->token, &key, k->label);

@@ -1056,6 +1056,33 @@ out:
 }
 
 int
+token_destroy_certs(struct token *t, const struct token_key *key)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+	CK_OBJECT_HANDLE found[16];
+	CK_ATTRIBUTE tmpl[2] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_ID, (void *)key->id, key->id_len },
+	};
+	CK_ULONG count = 0, i;
+	CK_RV rv;
+	int r;
+
+	if ((r = session(t, &h)) != 0)
+		return r;
+	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, 2)) != CKR_OK)
+		return p11err("C_FindObjectsInit", rv);
+	rv = t->m->f->C_FindObjects(h, found, 16, &count);
+	t->m->f->C_FindObjectsFinal(h);
+	if (rv != CKR_OK)
+		return p11err("C_FindObjects", rv);
+	for (i = 0; i < count && r == 0; i++)
+		r = destroy(t, h, found[i]);
+	return r;
+}
+
+int
 token_destroy_key(struct token *t, const struct token_key *key)
 {
 	CK_SESSION_HANDLE h;

@@ -121,6 +121,9 @@ int token_evp_pkey(struct token *t, const struct token_key *key,
 /* Store a certificate object with the key's CKA_ID and label. */
 int token_store_cert(struct token *t, const struct token_key *key, X509 *cert);
 
+/* Destroy the certificate objects with the key's CKA_ID, keeping the key. */
+int token_destroy_certs(struct token *t, const struct token_key *key);
+
 /* Destroy a key pair and any certificate with its CKA_ID. */
 int token_destroy_key(struct token *t, const struct token_key *key);
 

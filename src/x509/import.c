@@ -52,6 +52,20 @@ is_private_key_label(const char *label)
 	return n >= k && strcmp(label + n - k, suffix) == 0;
 }
 
+/* What to do instead, for labels users are known to upload. */
+static const char *
+label_hint(const char *label)
+{
+	if (strcmp(label, PEM_STRING_X509_REQ) == 0 ||
+	    strcmp(label, PEM_STRING_X509_REQ_OLD) == 0)
+		return "that is the CSR itself; give the certificate the CA "
+		    "issued for it";
+	if (strcmp(label, PEM_STRING_PKCS7) == 0)
+		return "export the certificates from the PKCS#7 bundle as PEM "
+		    "(openssl pkcs7 -print_certs)";
+	return "give the certificate and its issuing chain only";
+}
+
 static int
 push_cert(STACK_OF(X509) *sk, X509 *x)
 {
@@ -147,8 +161,8 @@ parse_pem(BIO *b, STACK_OF(X509) *sk)
 		    strcmp(name, PEM_STRING_X509_OLD) != 0) {
 			label_text(name, label, sizeof(label));
 			r = ts_error(TS_ERR_FORMAT, "PEM block %d is \"%s\", "
-			    "not a CERTIFICATE: give the certificate and its "
-			    "issuing chain only", blk, label);
+			    "not a CERTIFICATE: %s", blk, label,
+			    label_hint(name));
 		} else if (r == 0) {
 			if ((x = block_cert(der, dlen)) == NULL)
 				r = ts_error(TS_ERR_FORMAT, "PEM block %d is "

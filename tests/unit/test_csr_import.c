@@ -83,6 +83,7 @@ struct issue_opts {
 	const char *ku;  /* NULL: no keyUsage */
 	const char *eku; /* NULL: no extendedKeyUsage */
 	int ca;
+	const char *skid; /* NULL: the key's hash */
 };
 
 static int
@@ -131,7 +132,8 @@ issue(EVP_PKEY *key, const struct issue_opts *o, X509 *issuer,
 		issuer = x;
 	if (!add_ext(x, issuer, NID_basic_constraints, o->ca ?
 	    "critical,CA:TRUE" : "critical,CA:FALSE") ||
-	    !add_ext(x, issuer, NID_subject_key_identifier, "hash") ||
+	    !add_ext(x, issuer, NID_subject_key_identifier, o->skid ?
+	    o->skid : "hash") ||
 	    !add_ext(x, issuer, NID_authority_key_identifier, "keyid:always"))
 		goto fail;
 	if (o->ku != NULL && !add_ext(x, issuer, NID_key_usage, o->ku))
@@ -146,14 +148,18 @@ fail:
 	return NULL;
 }
 
-static const struct issue_opts ca_opts = { "Test Root CA", -DAY,
-	3650 * DAY, "critical,keyCertSign,cRLSign", NULL, 1 };
-static const struct issue_opts int_opts = { "Test Issuing CA", -DAY,
-	1825 * DAY, "critical,keyCertSign,cRLSign", NULL, 1 };
+static const struct issue_opts ca_opts = { .cn = "Test Root CA",
+	.not_before = -DAY, .not_after = 3650 * DAY,
+	.ku = "critical,keyCertSign,cRLSign", .ca = 1 };
+static const struct issue_opts int_opts = { .cn = "Test Issuing CA",
+	.not_before = -DAY, .not_after = 1825 * DAY,
+	.ku = "critical,keyCertSign,cRLSign", .ca = 1 };
 /* what a CA issues for a TLS CSR */
-static const struct issue_opts leaf_opts = { "cucm-pub-ms.example.com",
-	-60, 365 * DAY, "critical,digitalSignature,keyEncipherment",
-	"serverAuth,clientAuth", 0 };
+static const struct issue_opts leaf_opts = {
+	.cn = "cucm-pub-ms.example.com", .not_before = -60,
+	.not_after = 365 * DAY,
+	.ku = "critical,digitalSignature,keyEncipherment",
+	.eku = "serverAuth,clientAuth" };
 
 /* A leaf for the pending key with opts changed by the caller. */
 static X509 *
@@ -941,6 +947,30 @@ test_import_chain_wrong_order(void)
 	ASSERT_DETAIL(TS_ERR_INVALID, "certificate 1 of the chain");
 	free_chain(sk);
 
+	/* a forged intermediate: same name and key identifier, other key */
+	{
+		struct issue_opts o = int_opts;
+		const ASN1_OCTET_STRING *skid = X509_get0_subject_key_id(inter);
+		char *hex = NULL;
+		X509 *forged = NULL;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(skid);
+		hex = OPENSSL_buf2hexstr(ASN1_STRING_get0_data(skid),
+		    ASN1_STRING_length(skid));
+		o.skid = hex;
+		forged = issue(other_root_key, &o, root, root_key);
+		CU_ASSERT_FATAL(hex != NULL && forged != NULL);
+		CU_ASSERT_EQUAL(X509_check_issued(forged, leaf), X509_V_OK);
+		sk = chain_of(leaf, forged, root);
+		CU_ASSERT_EQUAL(check(leaf, sk, rsa_key, "CallManager"),
+		    TS_ERR_INVALID);
+		ASSERT_DETAIL(TS_ERR_INVALID, "signature of certificate 1");
+		ASSERT_DETAIL(TS_ERR_INVALID, "key of certificate 2");
+		free_chain(sk);
+		X509_free(forged);
+		OPENSSL_free(hex);
+	}
+
 	/* the issuers reversed, without the leaf in the list */
 	sk = chain_of(root, inter, NULL);
 	CU_ASSERT_EQUAL(check(leaf, sk, rsa_key, "CallManager"),
@@ -1145,7 +1175,7 @@ test_bundle_garbage(void)
 	static const uint8_t nul[] = { 0x00, 0x00, 0x00 };
 	X509 *leaf = good_leaf();
 	char *cert = pem_of(leaf, NULL, NULL), *s, *p;
-	char *req = NULL, *body, *end;
+	char *req = NULL, *body = NULL, *end = NULL;
 	uint8_t rnd[512];
 	size_t i, rlen;
 
@@ -1171,8 +1201,11 @@ test_bundle_garbage(void)
 	    "-----END X509 CRL-----\n", "");
 	GARBAGE_TEXT(s, "PEM block 2 is \"X509 CRL\"");
 	free(s);
-	/* a CSR put under a CERTIFICATE label */
+	/* the CSR itself, as users upload it by mistake */
 	CU_ASSERT_EQUAL_FATAL(cert_csr_pem(csr_rsa, &req, &rlen), 0);
+	GARBAGE_TEXT(req, "PEM block 1 is \"CERTIFICATE REQUEST\", not a "
+	    "CERTIFICATE: that is the CSR itself");
+	/* and put under a CERTIFICATE label */
 	CU_ASSERT_FATAL((body = strchr(req, '\n')) != NULL &&
 	    (end = strstr(body, "-----END")) != NULL);
 	*end = '\0';
@@ -1182,6 +1215,26 @@ test_bundle_garbage(void)
 	free(p);
 	free(s);
 	free(req);
+	/* a CERTIFICATE block with bytes after the certificate */
+	{
+		uint8_t *der = NULL, *more;
+		size_t dlen = 0;
+		BIO *b = BIO_new(BIO_s_mem());
+		char *bp;
+		long n;
+
+		CU_ASSERT_FATAL(b != NULL && cert_der(leaf, &der, &dlen) == 0);
+		CU_ASSERT_FATAL((more = calloc(1, dlen + 2)) != NULL);
+		memcpy(more, der, dlen);
+		CU_ASSERT_FATAL(PEM_write_bio(b, "CERTIFICATE", "", more,
+		    (long)dlen + 2) > 0);
+		n = BIO_get_mem_data(b, &bp);
+		check_garbage((const uint8_t *)bp, (size_t)n,
+		    "PEM block 1 is labelled CERTIFICATE", __LINE__);
+		BIO_free(b);
+		free(more);
+		free(der);
+	}
 	/* the label's text is not echoed raw */
 	GARBAGE_TEXT("-----BEGIN \x1b[31mX-----\nAAAA\n-----END \x1b[31mX-----\n",
 	    "\"?[31mX\"");
