@@ -145,7 +145,7 @@ cert_generate(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* The seed's warnings before an ITLRecovery regeneration. */
+/* The reference product's warnings before an ITLRecovery regeneration. */
 static const char itlrecovery_warning[] =
     "WARNING: Do not regenerate the ITLRecovery certificate very frequently:\n"
     "it has a long validity with phones and it signs the ITL file.\n"

@@ -267,7 +267,7 @@ ops_cert_regenerate(struct app *a, const struct cert_gen *g,
 	    (r = inventory_cert_add(a->inv, &res->row, &res->row.id)) != 0 ||
 	    (r = ops_fault("regenerate_inventory")) != 0)
 		goto out;
-	/* the seed: a new TFTP or ITLRecovery key needs a new backup */
+	/* as in the reference product: a new TFTP or ITLRecovery key needs a new backup */
 	if (is_tftp_callmanager(p, &n) || strcmp(p->name, "ITLRecovery") == 0) {
 		if ((r = inventory_param_set(a->inv, "backup-required",
 		    "true")) != 0)

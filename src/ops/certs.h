@@ -18,13 +18,13 @@ struct cert_gen {
 
 struct cert_gen_result {
 	struct cert_row row;
-	const char *warning; /* the seed's warning for this choice, or NULL */
+	const char *warning; /* the reference product's warning for this choice, or NULL */
 	int itl_rebuilt;     /* published ITLs rebuilt with the new certificate */
 };
 
 /*
  * Refuses an unknown purpose or node, a key length or hash outside the
- * seed's rules, and a purpose that already has an active certificate on
+ * reference product's rules, and a purpose that already has an active certificate on
  * the node. Published ITLs the certificate belongs in are rebuilt in the
  * same transaction. On any failure the token, the inventory and the
  * published files are as before (the new key pair is destroyed).

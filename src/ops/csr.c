@@ -176,7 +176,7 @@ ops_cert_csr(struct app *a, const struct csr_opts *o, struct csr_result *res)
 		goto out;
 	in_tx = 0;
 	have_key = 0;
-	/* the replaced request's key goes, as the seed warns */
+	/* the replaced request's key goes, as the reference product warns */
 	if (have_old) {
 		res->replaced = 1;
 		if (app_find_key(a, old.key_id, &oldkey) == 0)
@@ -275,7 +275,7 @@ ops_cert_import(struct app *a, const char *purpose, const char *node,
 		der = NULL;
 		res->chain_len++;
 	}
-	/* the seed: a new TFTP or ITLRecovery key needs a new backup */
+	/* as in the reference product: a new TFTP or ITLRecovery key needs a new backup */
 	if ((strcmp(p->name, "CallManager") == 0 && (n.services & SVC_TFTP)) ||
 	    strcmp(p->name, "ITLRecovery") == 0) {
 		if ((r = inventory_param_set(a->inv, "backup-required",

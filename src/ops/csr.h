@@ -2,7 +2,7 @@
  * csr.h - certificate signing requests and the import of the CA-signed
  * result. A CSR gets a new key pair in the token; a new CSR for the same
  * purpose and node replaces the pending one and destroys its key (as the
- * seed warns). The imported certificate must match the pending key; it
+ * reference product warns). The imported certificate must match the pending key; it
  * then replaces the active certificate as a regeneration does.
  */
 #ifndef TLVSIGN_OPS_CSR_H

@@ -1,5 +1,5 @@
 /*
- * purpose.h - certificate purposes (the seed's Certificate Purpose list):
+ * purpose.h - certificate purposes (the reference product's Certificate Purpose list):
  * each fixes the key type, default key length and validity, the roles
  * its certificate takes in trust files, and how its subject is named.
  */
@@ -35,11 +35,11 @@ const struct purpose *const *purpose_all(void);
 const char *purpose_names(void);
 
 /*
- * The seed's key-length and hash rules: RSA 2048/3072/4096 (1024 refused
+ * The reference product's key-length and hash rules: RSA 2048/3072/4096 (1024 refused
  * as too weak), EC 256/384; the hash at least as strong as the key (EC
  * 256: SHA256/384/512; EC 384: SHA384/512); FIPS mode: SHA256 only.
  * bits 0 and hash NULL take the defaults. *warning is set (static text)
- * when the seed warns about the choice.
+ * when the reference product warns about the choice.
  */
 int purpose_check_key(const struct purpose *p, unsigned *bits,
     const char *hash, int fips, const EVP_MD **md, const char **warning);

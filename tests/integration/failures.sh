@@ -33,7 +33,7 @@ refuse "unknown node" 1 "$TLVSIGN" cert generate CallManager --node nosuch
     not_ok "refusals left no key in the token"
 
 run "CallManager RSA 3072 accepted" "$TLVSIGN" cert generate CallManager --key-length 3072
-contains "prints the seed's warning" "$T/err" "might fail to register"
+contains "prints the reference product's warning" "$T/err" "might fail to register"
 objs=$(object_count)
 refuse "a second CallManager is refused" 1 "$TLVSIGN" cert generate CallManager
 [ "$(object_count)" -eq "$objs" ] && ok "no orphan key after the refusal" ||

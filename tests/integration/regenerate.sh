@@ -95,11 +95,11 @@ awk '/"label": "CallManager@cucm-pub#retired"/{r=1} r&&/"class": "private-key"/{
     "$T/status.json" >"$T/out"
 contains "the retired key can no longer sign" "$T/out" "disabled"
 
-# ITLRecovery: the seed's warning and a confirmation
+# ITLRecovery: the reference product's warning and a confirmation
 "$TLVSIGN" cert regenerate ITLRecovery >"$T/out" 2>"$T/err"
 [ $? -eq 2 ] && ok "ITLRecovery needs confirmation" ||
     not_ok "ITLRecovery needs confirmation"
-contains "the seed's warning is printed" "$T/err" "Do not regenerate the ITLRecovery certificate very frequently"
+contains "the reference product's warning is printed" "$T/err" "Do not regenerate the ITLRecovery certificate very frequently"
 contains "and why it stopped" "$T/err" "not confirmed"
 run "ITLRecovery with --yes" "$TLVSIGN" cert regenerate ITLRecovery --yes
 rec=$("$TLVSIGN" --json cert show ITLRecovery | sed -n 's/.*"serial": "\(.*\)".*/\1/p')

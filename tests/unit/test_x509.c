@@ -154,12 +154,12 @@ test_purpose_find(void)
 		CHECK(strstr(purpose_names(), nm) != NULL,
 		    "purpose_names lists %s", nm);
 	}
-	/* the seed's purpose list, no more and no fewer */
+	/* the reference product's purpose list, no more and no fewer */
 	CU_ASSERT_EQUAL(n, NELEM(names));
 	for (i = 0; i < NELEM(names); i++) {
 		const struct purpose *p = purpose_find(names[i]);
 
-		CHECK(p != NULL && strcmp(p->name, names[i]) == 0, "seed "
+		CHECK(p != NULL && strcmp(p->name, names[i]) == 0, "reference "
 		    "purpose %s", names[i]);
 	}
 	for (i = 0; i < NELEM(rsa_purposes); i++)
