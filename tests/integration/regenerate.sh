@@ -90,10 +90,10 @@ run "token status" "$TLVSIGN" token status
 contains "token status: backup required" "$T/out" "backup required: YES"
 "$TLVSIGN" cert list >"$T/out"
 contains "cert list: backup required" "$T/out" "BACKUP REQUIRED"
-"$TLVSIGN" --json token status >"$T/status.json"
-awk '/"label": "CallManager@cucm-pub#retired"/{r=1} r&&/"class": "private-key"/{p=1} r&&p&&/"sign": false/{print "disabled"; exit}' \
-    "$T/status.json" >"$T/out"
-contains "the retired key can no longer sign" "$T/out" "disabled"
+"$TLVSIGN" token status >"$T/out"
+if grep -Eq '^private-key +CallManager@cucm-pub#retired +RSA +no ' "$T/out"
+then ok "the retired key can no longer sign"
+else not_ok "the retired key can no longer sign"; fi
 
 # ITLRecovery: the reference product's warning and a confirmation
 "$TLVSIGN" cert regenerate ITLRecovery >"$T/out" 2>"$T/err"
@@ -109,12 +109,14 @@ run "the new ITL verifies" "$TLVSIGN" show itl
 
 # key purge
 before=$(object_count)
+retired=$("$TLVSIGN" token status | grep -c '^private-key .*#retired')
 refuse "key purge needs confirmation" 2 "$TLVSIGN" key purge
 run "key purge --yes" "$TLVSIGN" key purge --yes
-contains "three retired keys destroyed" "$T/out" "3 retired keys destroyed"
+contains "every retired key destroyed" "$T/out" "$retired retired keys destroyed"
 after=$(object_count)
-[ "$after" -eq $((before - 9)) ] && ok "9 objects fewer (3 key pairs + certificates)" ||
-    not_ok "9 objects fewer ($before -> $after)"
+[ "$retired" -ge 2 ] && [ "$after" -eq $((before - 3 * retired)) ] &&
+    ok "key pairs and certificates of $retired retired keys gone" ||
+    not_ok "retired objects gone ($retired retired, $before -> $after)"
 run "key purge again" "$TLVSIGN" key purge --yes
 contains "nothing left to purge" "$T/out" "0 retired keys destroyed"
 run "everything still signs" "$TLVSIGN" itl build
