@@ -77,13 +77,18 @@ parse_gen(const char *cmd, int argc, char **argv, struct cert_gen *g,
 		{ "hash", required_argument, NULL, 'H' },
 		{ "years", required_argument, NULL, 'y' },
 		{ "yes", no_argument, NULL, 'Y' },
+		CLI_PUBLISH_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, k;
 
 	memset(g, 0, sizeof(*g));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((k = cli_publish_option(ch, optarg, &g->publish)) < 0)
+			return EXIT_USAGE;
+		if (k > 0)
+			continue;
 		switch (ch) {
 		case 'n': g->node = optarg; break;
 		case 'k':
@@ -199,9 +204,17 @@ cert_regenerate(struct cli *c, int argc, char **argv)
 		if (res.backup_required)
 			printf("A new backup is required: the %s key changed.\n",
 			    res.row.purpose);
-		if (res.ctl_update_needed)
-			printf("The cluster is in mixed mode: update the CTL "
-			    "file so that phones trust the new certificate.\n");
+		if (res.localkey)
+			printf("The trust files are signed by the CallManager "
+			    "key, which phones trust, and carry the new "
+			    "ITLRecovery certificate. Reset the phones so that "
+			    "they download them, then run `tlvsign itl build`%s.\n",
+			    res.ctl_update_needed ? " and `tlvsign ctl update`" :
+			    "");
+		else if (res.ctl_update_needed)
+			printf("The cluster is in mixed mode: the CTL was "
+			    "rebuilt with the new certificate; reset the phones "
+			    "so that they download it.\n");
 	}
 	cert_row_free(&res.row);
 	return EXIT_OK;
@@ -445,16 +458,22 @@ cert_import(struct cli *c, int argc, char **argv)
 
 	static const struct option opts[] = {
 		{ "node", required_argument, NULL, 'n' },
+		CLI_PUBLISH_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	struct tf_opts o;
+	int ch, k;
 
 	node = NULL;
+	memset(&o, 0, sizeof(o));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'n')
+		if ((k = cli_publish_option(ch, optarg, &o)) < 0)
+			return EXIT_USAGE;
+		if (k == 0 && ch != 'n')
 			return cli_usage("cert import: bad option");
-		node = optarg;
+		if (k == 0)
+			node = optarg;
 	}
 	if (optind != argc - 2)
 		return cli_usage("cert import PURPOSE FILE [--node N]");
@@ -466,21 +485,21 @@ cert_import(struct cli *c, int argc, char **argv)
 		free(data);
 		return cli_fail(r);
 	}
-	r = ops_cert_import(&a, purpose, node, data, len, &res);
+	r = ops_cert_import(&a, purpose, node, data, len, &o, &res);
 	app_close(&a);
 	free(data);
 	if (r != 0)
 		return cli_fail(r);
 	if (c->json) {
-		json_t *o = json_cert(&res.row);
-		json_object_set_new(o, "replaced_serial",
+		json_t *j = json_cert(&res.row);
+		json_object_set_new(j, "replaced_serial",
 		    res.replaced_serial[0] ? json_string(res.replaced_serial) :
 		    json_null());
-		json_object_set_new(o, "chain_length",
+		json_object_set_new(j, "chain_length",
 		    json_integer((json_int_t)res.chain_len));
-		json_object_set_new(o, "itl_rebuilt",
+		json_object_set_new(j, "itl_rebuilt",
 		    json_integer(res.itl_rebuilt));
-		cli_json_print(o);
+		cli_json_print(j);
 	} else {
 		printf("%s certificate imported%s%s\n", res.row.purpose,
 		    res.replaced_serial[0] ? ", replacing serial " : "",

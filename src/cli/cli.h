@@ -40,5 +40,20 @@ int cmd_cert(struct cli *c, int argc, char **argv);
 int cmd_node(struct cli *c, int argc, char **argv);
 int cmd_param(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);
+int cmd_itl(struct cli *c, int argc, char **argv);
+int cmd_ctl(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);
+
+struct tf_opts;
+struct tf_result;
+/* --force and --previous N, shared by every publishing command; returns
+ * 1 when the option was one of them, -1 on a bad value. */
+int cli_publish_option(int ch, const char *arg, struct tf_opts *o);
+#define CLI_PUBLISH_OPTIONS \
+	{ "force", no_argument, NULL, 'F' }, \
+	{ "previous", required_argument, NULL, 'P' }
+/* Print the outcome of a publication (text or JSON). */
+void cli_print_published(struct cli *c, const char *what,
+    const struct tf_result *res, int count);
 
 #endif

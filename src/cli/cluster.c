@@ -8,6 +8,9 @@
 #include "ops/app.h"
 #include "ops/certs.h"
 #include "ops/cluster.h"
+#include "ops/keys.h"
+#include "util/fileio.h"
+#include "util/secret.h"
 #include "util/error.h"
 
 static int
@@ -169,6 +172,42 @@ param_list(struct cli *c, const char *only)
 	return o ? cli_json_print(o) : EXIT_OK;
 }
 
+/* prepare-rollback true|false [--force] [--previous N]: publishes. */
+static int
+param_rollback(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_PUBLISH_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tf_opts o;
+	struct app a;
+	int ch, r, on, count;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (cli_publish_option(ch, optarg, &o) <= 0)
+			return cli_usage("param set prepare-rollback: bad option");
+	if (optind != argc - 1 || (strcmp(argv[optind], "true") != 0 &&
+	    strcmp(argv[optind], "false") != 0))
+		return cli_usage("param set prepare-rollback true|false");
+	on = strcmp(argv[optind], "true") == 0;
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	r = ops_rollback_set(&a, on, &o, &count);
+	app_close(&a);
+	if (r != 0)
+		return cli_fail(r);
+	printf("prepare-rollback = %s\n", on ? "true" : "false");
+	printf("%d %s ITL%s published. %s\n", count, on ? "rollback" :
+	    "normal", count == 1 ? "" : "s", on ? "Phones download an ITL "
+	    "with empty TVS and TFTP sections and accept any ITL and unsigned "
+	    "configuration files; HTTPS phone services stop working until the "
+	    "parameter is false again." : "Security by default is restored.");
+	return EXIT_OK;
+}
+
 int
 cmd_param(struct cli *c, int argc, char **argv)
 {
@@ -179,6 +218,9 @@ cmd_param(struct cli *c, int argc, char **argv)
 		return param_list(c, NULL);
 	if (argc == 3 && strcmp(argv[1], "get") == 0)
 		return param_list(c, argv[2]);
+	if (argc >= 4 && strcmp(argv[1], "set") == 0 &&
+	    strcmp(argv[2], "prepare-rollback") == 0)
+		return param_rollback(c, argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "set") == 0) {
 		if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
 			return cli_fail(r);
@@ -193,15 +235,12 @@ cmd_param(struct cli *c, int argc, char **argv)
 	    "`param set NAME VALUE`");
 }
 
-int
-cmd_key(struct cli *c, int argc, char **argv)
+static int
+key_purge(struct cli *c, int yes)
 {
 	struct app a;
-	int r, n, yes = argc == 3 && strcmp(argv[2], "--yes") == 0;
+	int r, n;
 
-	if (argc < 2 || strcmp(argv[1], "purge") != 0 || argc > 3 ||
-	    (argc == 3 && !yes))
-		return cli_usage("key: use `key purge [--yes]`");
 	if (!cli_confirm(yes, "Destroy the keys of every retired certificate "
 	    "in the token?"))
 		return cli_usage("key purge: not confirmed (answer yes, or pass "
@@ -219,4 +258,85 @@ cmd_key(struct cli *c, int argc, char **argv)
 	}
 	printf("%d retired key%s destroyed\n", n, n == 1 ? "" : "s");
 	return EXIT_OK;
+}
+
+static int
+key_export_p12(struct cli *c, const char *purpose, const char *out,
+    const char *passfile, int yes)
+{
+	char pass[SECRET_MAX], again[SECRET_MAX];
+	const char *env = getenv("TLVSIGN_P12_PASS_FILE");
+	struct app a;
+	uint8_t *p12 = NULL;
+	size_t len;
+	int r;
+
+	if (!cli_confirm(yes, "Export the ITLRecovery private key, protected "
+	    "by a passphrase, out of the token?"))
+		return cli_usage("key export-p12: not confirmed (answer yes, or "
+		    "pass --yes)");
+	if ((r = secret_read("TLVSIGN_P12_PASS_FILE", passfile, "PKCS#12 "
+	    "passphrase", pass, sizeof(pass))) != 0)
+		return cli_fail(r);
+	if (passfile == NULL && (env == NULL || *env == '\0')) {
+		r = secret_read(NULL, NULL, "PKCS#12 passphrase (again)", again,
+		    sizeof(again));
+		if (r == 0 && strcmp(pass, again) != 0)
+			r = ts_error(TS_ERR_AUTH, "the passphrases do not match");
+		secret_wipe(again, sizeof(again));
+		if (r != 0) {
+			secret_wipe(pass, sizeof(pass));
+			return cli_fail(r);
+		}
+	}
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) == 0) {
+		r = ops_key_export_p12(&a, purpose, pass, &p12, &len);
+		app_close(&a);
+	}
+	secret_wipe(pass, sizeof(pass));
+	if (r == 0)
+		r = file_write_atomic(out, p12, len, 0600);
+	free(p12);
+	if (r != 0)
+		return cli_fail(r);
+	printf("%s written (mode 0600): keep it offline; it is the key that "
+	    "signs every ITL\n", out);
+	return EXIT_OK;
+}
+
+int
+cmd_key(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *sub, *out = "ITLRecovery.p12", *passfile = NULL;
+	int ch, yes = 0;
+
+	if (argc < 2)
+		return cli_usage("key: use `key purge [--yes]` or `key "
+		    "export-p12 ITLRecovery [--out FILE] [--yes]`");
+	sub = argv[1];
+	argc--;
+	argv++;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'y')
+			yes = 1;
+		else if (ch == 'o')
+			out = optarg;
+		else if (ch == 'p')
+			passfile = optarg;
+		else
+			return cli_usage("key %s: bad option", sub);
+	}
+	if (strcmp(sub, "purge") == 0 && optind == argc)
+		return key_purge(c, yes);
+	if (strcmp(sub, "export-p12") == 0 && optind == argc - 1)
+		return key_export_p12(c, argv[optind], out, passfile, yes);
+	return cli_usage("key: use `key purge [--yes]` or `key export-p12 "
+	    "ITLRecovery [--out FILE] [--yes]`");
 }

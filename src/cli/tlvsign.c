@@ -14,7 +14,6 @@
 #include "cli/cli.h"
 #include "ops/app.h"
 #include "ops/certs.h"
-#include "ops/itl.h"
 #include "ops/setup.h"
 #include "util/error.h"
 #include "x509/cert.h"
@@ -45,8 +44,19 @@ static const char usage_text[] =
     "node remove HOST\n"
     "  param list | param get NAME | param set NAME VALUE\n"
     "trust files:\n"
-    "  itl build [--node N]          sign and publish ITLFile.tlv\n"
+    "  itl build [--node N]          sign ITLFile.tlv with ITLRecovery and "
+    "publish it\n"
+    "  itl reset localkey [--node N] sign it with the CallManager key\n"
+    "  itl reset remotekey FILE      sign it with the key of an "
+    "ITLRecovery PKCS#12\n"
+    "  itl copy MAC | ctl copy MAC   per-phone ITLSEP<MAC>.tlv / "
+    "CTLSEP<MAC>.tlv\n"
+    "  ctl set-cluster mixed-mode|non-secure-mode | ctl update | "
+    "ctl reset localkey\n"
+    "    (publishing commands take --force and --previous N)\n"
+    "  key export-p12 ITLRecovery [--out FILE] [--yes]\n"
     "  show itl|ctl [FILE]           parse, print and verify a trust list\n"
+    "  check FROM TO [--ctl FILE] [--tvs-store FILE]   phone-trust check\n"
     "\n"
     "PURPOSE: CallManager, CallManager-ECDSA, ITLRecovery, TVS, CAPF, "
     "tomcat,\n"
@@ -310,59 +320,6 @@ cmd_token(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* ---- itl ---- */
-
-static int
-cmd_itl(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct itl_result res;
-	struct app a;
-	const char *node = NULL;
-	int ch, r;
-
-	if (argc < 2 || strcmp(argv[1], "build") != 0)
-		return cli_usage("itl: use `itl build [--node N]`");
-	argc--;
-	argv++;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'n')
-			return cli_usage("itl build: bad option");
-		node = optarg;
-	}
-	if (optind != argc)
-		return cli_usage("itl build: unexpected argument \"%s\"",
-		    argv[optind]);
-	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
-		return cli_fail(r);
-	r = ops_itl_build(&a, node, &res);
-	app_close(&a);
-	if (r != 0)
-		return cli_fail(r);
-	if (c->json) {
-		json_t *o = json_object();
-		json_object_set_new(o, "path", json_string(res.path));
-		json_object_set_new(o, "size", json_integer((json_int_t)res.size));
-		json_object_set_new(o, "records",
-		    json_integer((json_int_t)res.nrecords));
-		json_object_set_new(o, "signer_serial",
-		    json_string(res.signer_serial));
-		json_object_set_new(o, "md5", json_string(res.md5));
-		json_object_set_new(o, "sha1", json_string(res.sha1));
-		json_object_set_new(o, "sha256", json_string(res.sha256));
-		return cli_json_print(o);
-	}
-	printf("%s: %zu bytes, %zu records, signed by ITLRecovery (serial %s)\n",
-	    res.path, res.size, res.nrecords, res.signer_serial);
-	printf("%s(MD5)\n%s(SHA1)\n%s(SHA256)\n", res.md5, res.sha1,
-	    res.sha256);
-	return EXIT_OK;
-}
-
 /* ---- main ---- */
 
 int
@@ -410,6 +367,10 @@ main(int argc, char **argv)
 		rc = cmd_key(&c, argc, argv);
 	else if (strcmp(cmd, "itl") == 0)
 		rc = cmd_itl(&c, argc, argv);
+	else if (strcmp(cmd, "ctl") == 0)
+		rc = cmd_ctl(&c, argc, argv);
+	else if (strcmp(cmd, "check") == 0)
+		rc = cmd_check(&c, argc, argv);
 	else if (strcmp(cmd, "show") == 0)
 		rc = cmd_show(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {

@@ -7,7 +7,7 @@
 #include <openssl/buffer.h>
 #include <openssl/pem.h>
 
-#include "ops/itl.h"
+#include "ops/trustfile.h"
 #include "ops/publish.h"
 #include "ops/recover.h"
 #include "util/error.h"
@@ -181,7 +181,7 @@ ops_cert_generate(struct app *a, const struct cert_gen *g,
 	 * same transaction: all of it happens, or none */
 	if ((r = inventory_cert_add(a->inv, &res->row, &res->row.id)) != 0 ||
 	    (p->in_trust_list &&
-	    (r = ops_itl_stage_published(a, &res->itl_rebuilt)) != 0) ||
+	    (r = ops_trustfiles_stage_published(a, &g->publish, &res->itl_rebuilt)) != 0) ||
 	    (r = ops_fault("generate_commit")) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0)
 		goto out;
@@ -216,6 +216,7 @@ ops_cert_regenerate(struct app *a, const struct cert_gen *g,
 	struct node n;
 	struct cert_row old;
 	struct token_key key;
+	struct tf_opts publish;
 	X509 *x = NULL;
 	char label[TOKEN_LABEL_MAX], temp[TOKEN_LABEL_MAX], *v = NULL;
 	unsigned bits, years;
@@ -274,8 +275,17 @@ ops_cert_regenerate(struct app *a, const struct cert_gen *g,
 			goto out;
 		res->backup_required = 1;
 	}
+	/* a new ITLRecovery reaches phones through files signed by the
+	 * CallManager key they trust (the localkey reset of the reference
+	 * procedure); `itl build` / `ctl update` then sign with it */
+	publish = g->publish;
+	if (strcmp(p->name, "ITLRecovery") == 0) {
+		publish.signer = TF_SIGN_LOCALKEY;
+		res->localkey = 1;
+	}
 	if (p->in_trust_list &&
-	    (r = ops_itl_stage_published(a, &res->itl_rebuilt)) != 0)
+	    (r = ops_trustfiles_stage_published(a, &publish,
+	    &res->itl_rebuilt)) != 0)
 		goto out;
 	if ((r = ops_fault("regenerate_commit")) != 0)
 		goto out;

@@ -6,7 +6,7 @@
 #ifndef TLVSIGN_OPS_CERTS_H
 #define TLVSIGN_OPS_CERTS_H
 
-#include "ops/app.h"
+#include "ops/trustfile.h"
 
 struct cert_gen {
 	const char *purpose;
@@ -14,6 +14,7 @@ struct cert_gen {
 	unsigned bits;       /* 0: the purpose's default */
 	const char *hash;    /* NULL: SHA256 (SHA384 for EC 384) */
 	unsigned years;      /* 0: the purpose's default */
+	struct tf_opts publish; /* the phone-trust check of the rebuilt files */
 };
 
 struct cert_gen_result {
@@ -39,6 +40,8 @@ struct cert_regen_result {
 	int itl_rebuilt;
 	int backup_required;     /* this regeneration set "backup required" */
 	int ctl_update_needed;   /* mixed mode: the CTL must be updated */
+	int localkey;            /* the files were signed by the CallManager
+	                          * key (a new ITLRecovery) */
 };
 
 /*

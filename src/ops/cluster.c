@@ -103,10 +103,15 @@ static const struct param_info params[] = {
 	  "backup (cleared by a new backup)" },
 	{ "security-mode", "non-secure", "non-secure|mixed", 0,
 	  "cluster security mode (changed by the CTL commands)" },
+	{ "prepare-rollback", "false", "true|false", 1,
+	  "publish the rollback ITL (empty TVS and TFTP sections) for a "
+	  "rollback to pre-8.0 releases or a migration" },
+	{ "trust-file-digest", "sha1", "sha1|sha512", 1,
+	  "digest of ITL and CTL signatures (sha512 in FIPS mode)" },
 };
 
 static const struct param_info *const all[] = {
-	&params[0], &params[1], &params[2], NULL,
+	&params[0], &params[1], &params[2], &params[3], &params[4], NULL,
 };
 
 const struct param_info *const *
@@ -126,6 +131,39 @@ param_find(const char *name)
 	return NULL;
 }
 
+/* FIPS mode and SHA-1 trust files exclude each other. */
+static int
+param_store(struct app *a, const char *name, const char *value)
+{
+	char *other = NULL;
+	int r;
+
+	if (strcmp(name, "trust-file-digest") == 0 &&
+	    strcmp(value, "sha1") == 0) {
+		if ((r = inventory_param_get(a->inv, "fips-mode", "false",
+		    &other)) != 0)
+			return r;
+		r = strcmp(other, "true") == 0 ? ts_error(TS_ERR_INVALID,
+		    "FIPS mode refuses SHA-1 trust files") : 0;
+		free(other);
+		if (r != 0)
+			return r;
+	}
+	if (strcmp(name, "fips-mode") == 0 && strcmp(value, "true") == 0) {
+		if ((r = inventory_param_get(a->inv, "trust-file-digest",
+		    "sha512", &other)) != 0)
+			return r;
+		r = strcmp(other, "sha1") == 0 ? ts_error(TS_ERR_INVALID,
+		    "trust files are signed with SHA-1, which FIPS mode "
+		    "refuses: `tlvsign param set trust-file-digest sha512` "
+		    "first") : 0;
+		free(other);
+		if (r != 0)
+			return r;
+	}
+	return inventory_param_set(a->inv, name, value);
+}
+
 int
 ops_param_set(struct app *a, const char *name, const char *value)
 {
@@ -139,10 +177,13 @@ ops_param_set(struct app *a, const char *name, const char *value)
 	if (!p->settable)
 		return ts_error(TS_ERR_INVALID, "%s is not set by hand: %s",
 		    name, p->what);
+	if (strcmp(name, "prepare-rollback") == 0)
+		return ts_error(TS_ERR_INVALID, "prepare-rollback publishes the "
+		    "ITLs: change it with `tlvsign param set prepare-rollback`");
 	for (v = p->values; v != NULL; v = strchr(v, '|') ? strchr(v, '|') +
 	    1 : NULL)
 		if (strncmp(v, value, n) == 0 && (v[n] == '|' || v[n] == '\0'))
-			return inventory_param_set(a->inv, name, value);
+			return param_store(a, name, value);
 	return ts_error(TS_ERR_INVALID, "%s takes %s, not \"%s\"", name,
 	    p->values, value);
 }

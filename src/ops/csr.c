@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "ops/certs.h"
-#include "ops/itl.h"
+#include "ops/trustfile.h"
 #include "ops/publish.h"
 #include "ops/recover.h"
 #include "util/error.h"
@@ -209,7 +209,8 @@ out:
 
 int
 ops_cert_import(struct app *a, const char *purpose, const char *node,
-    const uint8_t *data, size_t len, struct import_result *res)
+    const uint8_t *data, size_t len, const struct tf_opts *o,
+    struct import_result *res)
 {
 	const struct purpose *p;
 	STACK_OF(X509) *chain = NULL;
@@ -217,6 +218,7 @@ ops_cert_import(struct app *a, const char *purpose, const char *node,
 	struct csr_row csr;
 	struct cert_row old;
 	struct token_key key;
+	struct tf_opts publish;
 	EVP_PKEY *pub = NULL;
 	X509 *leaf;
 	uint8_t *der = NULL;
@@ -283,8 +285,13 @@ ops_cert_import(struct app *a, const char *purpose, const char *node,
 			goto out;
 		res->backup_required = 1;
 	}
-	if ((p->in_trust_list &&
-	    (r = ops_itl_stage_published(a, &res->itl_rebuilt)) != 0) ||
+	/* as in a regeneration: a new ITLRecovery is announced in files
+	 * signed by the CallManager key */
+	publish = *o;
+	if (strcmp(p->name, "ITLRecovery") == 0)
+		publish.signer = TF_SIGN_LOCALKEY;
+	if ((p->in_trust_list && (r = ops_trustfiles_stage_published(a,
+	    &publish, &res->itl_rebuilt)) != 0) ||
 	    (r = ops_fault("import_commit")) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0)
 		goto out;

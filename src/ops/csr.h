@@ -8,7 +8,7 @@
 #ifndef TLVSIGN_OPS_CSR_H
 #define TLVSIGN_OPS_CSR_H
 
-#include "ops/app.h"
+#include "ops/trustfile.h"
 
 #define CSR_MAX_SANS 32
 
@@ -43,6 +43,7 @@ struct import_result {
 
 /* data: one DER certificate, or PEM with the leaf first and its chain. */
 int ops_cert_import(struct app *a, const char *purpose, const char *node,
-    const uint8_t *data, size_t len, struct import_result *res);
+    const uint8_t *data, size_t len, const struct tf_opts *o,
+    struct import_result *res);
 
 #endif

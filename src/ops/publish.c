@@ -48,7 +48,7 @@ digests_hex(const uint8_t *data, size_t len, char md5[33], char sha1[41],
 int
 ops_publish_stage(struct app *a, const struct node *n, const char *kind,
     const char *path, const uint8_t *data, size_t len, const char *signer,
-    struct published *out)
+    const char *forced_verdict, struct published *out)
 {
 	struct pending_file pf;
 	char *dir, *staged = NULL;
@@ -61,6 +61,12 @@ ops_publish_stage(struct app *a, const struct node *n, const char *kind,
 	snprintf(out->signer, sizeof(out->signer), "%s", signer);
 	out->size = len;
 	out->published = time(NULL);
+	out->data = data;
+	if (forced_verdict != NULL) {
+		out->forced = 1;
+		snprintf(out->verdict, sizeof(out->verdict), "%s",
+		    forced_verdict);
+	}
 	digests_hex(data, len, out->md5, out->sha1, out->sha256);
 	if ((dir = strdup(path)) == NULL)
 		return ts_error(TS_ERR_NOMEM, "out of memory");
@@ -181,7 +187,7 @@ ops_publish(struct app *a, const struct node *n, const char *kind,
 
 	if ((r = inventory_begin(a->inv)) != 0)
 		return r;
-	if ((r = ops_publish_stage(a, n, kind, path, data, len, signer,
+	if ((r = ops_publish_stage(a, n, kind, path, data, len, signer, NULL,
 	    out)) != 0 || (r = ops_fault("publish_commit")) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0) {
 		ops_publish_discard(a);

@@ -17,10 +17,12 @@
 void digests_hex(const uint8_t *data, size_t len, char md5[33],
     char sha1[41], char sha256[65]);
 
-/* Inside the caller's transaction: stage the file and record it. */
+/* Inside the caller's transaction: stage the file and record it (with its
+ * bytes). forced_verdict: the phone-trust refusal that --force overrode,
+ * or NULL. */
 int ops_publish_stage(struct app *a, const struct node *n, const char *kind,
     const char *path, const uint8_t *data, size_t len, const char *signer,
-    struct published *out);
+    const char *forced_verdict, struct published *out);
 
 /* After the commit (or in recovery): install every staged file. */
 int ops_publish_flush(struct app *a);

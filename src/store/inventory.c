@@ -96,6 +96,12 @@ static const char *const migrations[] = {
 	"  path TEXT NOT NULL,"
 	"  staged TEXT NOT NULL,"
 	"  sha256 TEXT NOT NULL);",
+
+	/* 3: the bytes of published files (phones may hold older ones), and
+	 * publications forced past the phone-trust check */
+	"ALTER TABLE published ADD COLUMN data BLOB;"
+	"ALTER TABLE published ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE published ADD COLUMN verdict TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -611,8 +617,8 @@ inventory_published_add(struct inventory *inv, const struct published *p)
 	int r;
 
 	if ((r = prepare(inv, "INSERT INTO published(node_id, kind, path, size, "
-	    "md5, sha1, sha256, signer, published) VALUES (?,?,?,?,?,?,?,?,?)",
-	    &st)) != 0)
+	    "md5, sha1, sha256, signer, published, data, forced, verdict) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &st)) != 0)
 		return r;
 	if (p->node_id > 0)
 		sqlite3_bind_int64(st, 1, p->node_id);
@@ -626,6 +632,15 @@ inventory_published_add(struct inventory *inv, const struct published *p)
 	sqlite3_bind_text(st, 7, p->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, p->signer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)p->published);
+	if (p->data != NULL)
+		sqlite3_bind_blob(st, 10, p->data, (int)p->size, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
+	sqlite3_bind_int(st, 11, p->forced);
+	if (p->verdict[0] != '\0')
+		sqlite3_bind_text(st, 12, p->verdict, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 12);
 	return step_done(inv, st, "published file");
 }
 
@@ -952,6 +967,62 @@ inventory_param_list(struct inventory *inv,
 		    (const char *)sqlite3_column_text(st, 1), arg);
 	if (r == 0 && rc != SQLITE_DONE)
 		r = dberr(inv, "params");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_published_history(struct inventory *inv, const char *path,
+    unsigned max, int (*cb)(long id, const uint8_t *data, size_t len, void *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT id, data FROM published WHERE path = ? "
+	    "AND data IS NOT NULL ORDER BY id DESC LIMIT ?", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)max);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb((long)sqlite3_column_int64(st, 0),
+		    sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "published history");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_published_before(struct inventory *inv, const char *path,
+    long before_id, uint8_t **data, size_t *len)
+{
+	sqlite3_stmt *st;
+	const void *v;
+	int r, rc;
+
+	*data = NULL;
+	*len = 0;
+	if ((r = prepare(inv, "SELECT data FROM published WHERE path = ? AND "
+	    "id < ? AND data IS NOT NULL ORDER BY id DESC LIMIT 1", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		v = sqlite3_column_blob(st, 0);
+		if ((*data = malloc(*len + 1)) == NULL)
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+		else if (v != NULL)
+			memcpy(*data, v, *len);
+	} else if (rc == SQLITE_DONE) {
+		r = ts_error(TS_ERR_NOTFOUND, "nothing published at %s before",
+		    path);
+	} else {
+		r = dberr(inv, "published");
+	}
 	sqlite3_finalize(st);
 	return r;
 }

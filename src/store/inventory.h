@@ -87,6 +87,9 @@ struct published {
 	char md5[33], sha1[41], sha256[65];
 	char signer[130];       /* signer serial */
 	time_t published;
+	const uint8_t *data;    /* the bytes (writes only; size bytes) */
+	int forced;             /* published past a phone-trust refusal */
+	char verdict[1024];     /* that refusal */
 };
 
 /* Open (create when create != 0) STATE_DIR/inventory.db and migrate it.
@@ -94,7 +97,7 @@ struct published {
 int inventory_open(const char *state_dir, int create, struct inventory **out);
 void inventory_close(struct inventory *inv);
 int inventory_schema_version(struct inventory *inv);
-#define INVENTORY_SCHEMA_VERSION 2
+#define INVENTORY_SCHEMA_VERSION 3
 
 int inventory_begin(struct inventory *inv);
 int inventory_commit(struct inventory *inv);
@@ -168,6 +171,14 @@ int inventory_param_list(struct inventory *inv,
     int (*cb)(const char *name, const char *value, void *), void *arg);
 
 int inventory_published_add(struct inventory *inv, const struct published *p);
+/* The bytes of the last max publications of a path, newest first. */
+int inventory_published_history(struct inventory *inv, const char *path,
+    unsigned max, int (*cb)(long id, const uint8_t *data, size_t len, void *),
+    void *arg);
+/* The bytes of the last publication of path before record before_id
+ * (LONG_MAX: the newest). TS_ERR_NOTFOUND if none. */
+int inventory_published_before(struct inventory *inv, const char *path,
+    long before_id, uint8_t **data, size_t *len);
 /* The last record for a path: TS_ERR_NOTFOUND if none. */
 int inventory_published_last(struct inventory *inv, const char *path,
     struct published *out);

@@ -1310,3 +1310,146 @@ out:
 	module_release(m);
 	return r;
 }
+
+static int
+bn_attr(const EVP_PKEY *pkey, const char *name, uint8_t **buf, size_t *len)
+{
+	BIGNUM *bn = NULL;
+	int n;
+
+	*buf = NULL;
+	if (!EVP_PKEY_get_bn_param(pkey, name, &bn))
+		return ts_error(TS_ERR_CRYPTO, "the RSA key lacks %s", name);
+	n = BN_num_bytes(bn);
+	if ((*buf = OPENSSL_secure_malloc(n > 0 ? (size_t)n : 1)) == NULL) {
+		BN_clear_free(bn);
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	}
+	BN_bn2bin(bn, *buf);
+	*len = (size_t)n;
+	BN_clear_free(bn);
+	return 0;
+}
+
+int
+token_import_session_key(struct token *t, EVP_PKEY *pkey,
+    struct token_key *key)
+{
+	static const char *const names[] = { OSSL_PKEY_PARAM_RSA_N,
+		OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+		OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+		OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+		OSSL_PKEY_PARAM_RSA_COEFFICIENT1 };
+	static const CK_ATTRIBUTE_TYPE types[] = { CKA_MODULUS,
+		CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1,
+		CKA_PRIME_2, CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT };
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[8 + 8];
+	uint8_t *v[8] = { NULL };
+	size_t l[8], i, n = 0;
+	CK_OBJECT_HANDLE o;
+	CK_RV rv;
+	int r = 0;
+
+	memset(key, 0, sizeof(*key));
+	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA)
+		return ts_error(TS_ERR_INVALID, "the key is not RSA: trust "
+		    "files are signed with RSA keys only");
+	if ((r = session(t, &h)) != 0)
+		return r;
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &no, sizeof(no) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof(yes) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &no, sizeof(no) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_SIGN, &yes, sizeof(yes) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &no, sizeof(no) };
+	for (i = 0; i < 8; i++) {
+		if ((r = bn_attr(pkey, names[i], &v[i], &l[i])) != 0)
+			goto out;
+		tmpl[n++] = (CK_ATTRIBUTE){ types[i], v[i], l[i] };
+	}
+	if ((rv = t->m->f->C_CreateObject(h, tmpl, n, &o)) != CKR_OK) {
+		r = p11err("C_CreateObject(session private key)", rv);
+		goto out;
+	}
+	key->priv = o;
+	key->pub = CK_INVALID_HANDLE;
+	key->type = TOKEN_KEY_RSA;
+	key->bits = (unsigned)EVP_PKEY_get_bits(pkey);
+	snprintf(key->label, sizeof(key->label), "session key");
+out:
+	for (i = 0; i < 8; i++)
+		if (v[i] != NULL)
+			OPENSSL_secure_clear_free(v[i], l[i]);
+	return r;
+}
+
+void
+token_destroy_session_key(struct token *t, struct token_key *key)
+{
+	CK_SESSION_HANDLE h;
+
+	if (key->priv != CK_INVALID_HANDLE && session(t, &h) == 0)
+		destroy(t, h, key->priv);
+	memset(key, 0, sizeof(*key));
+}
+
+int
+token_wrap_key(struct token *t, const struct token_key *key,
+    const uint8_t *kek, size_t keklen, uint8_t **blob, size_t *bloblen)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+	CK_KEY_TYPE kt = CKK_AES;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_SENSITIVE, &yes, sizeof(yes) },
+		{ CKA_EXTRACTABLE, &no, sizeof(no) },
+		{ CKA_WRAP, &yes, sizeof(yes) },
+		{ CKA_UNWRAP, &yes, sizeof(yes) },
+		{ CKA_ENCRYPT, &no, sizeof(no) },
+		{ CKA_DECRYPT, &no, sizeof(no) },
+		{ CKA_VALUE, (void *)kek, keklen },
+	};
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
+	CK_ULONG len = 0;
+	CK_RV rv;
+	int r;
+
+	*blob = NULL;
+	*bloblen = 0;
+	if ((r = session(t, &h)) != 0)
+		return r;
+	if ((rv = t->m->f->C_CreateObject(h, tmpl, sizeof(tmpl) /
+	    sizeof(tmpl[0]), &k)) != CKR_OK)
+		return p11err("C_CreateObject(wrapping key)", rv);
+	if ((rv = t->m->f->C_WrapKey(h, &mech, k, key->priv, NULL, &len)) !=
+	    CKR_OK) {
+		r = p11err("C_WrapKey", rv);
+		goto out;
+	}
+	if ((*blob = malloc(len)) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rv = t->m->f->C_WrapKey(h, &mech, k, key->priv, *blob, &len)) !=
+	    CKR_OK) {
+		free(*blob);
+		*blob = NULL;
+		r = p11err("C_WrapKey", rv);
+		goto out;
+	}
+	*bloblen = len;
+out:
+	destroy(t, h, k);
+	return r;
+}

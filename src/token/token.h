@@ -118,6 +118,25 @@ int token_sign(struct token *t, const struct token_key *key, const EVP_MD *md,
 int token_evp_pkey(struct token *t, const struct token_key *key,
     EVP_PKEY **out);
 
+/*
+ * Import an RSA private key as a session object (CKA_TOKEN false,
+ * sensitive, not extractable, sign only): it vanishes with the session and
+ * is destroyed by token_destroy_session_key right after use. For the
+ * remotekey reset, whose key arrives in a PKCS#12 file.
+ */
+int token_import_session_key(struct token *t, EVP_PKEY *pkey,
+    struct token_key *key);
+void token_destroy_session_key(struct token *t, struct token_key *key);
+
+/*
+ * Wrap a private key inside the token with CKM_AES_KEY_WRAP_PAD (RFC 5649)
+ * under kek, which is imported as a session key (CKA_TOKEN false, wrap
+ * only, not extractable) and destroyed before returning. *blob is
+ * malloc'd. The key never exists in plaintext outside the token.
+ */
+int token_wrap_key(struct token *t, const struct token_key *key,
+    const uint8_t *kek, size_t keklen, uint8_t **blob, size_t *bloblen);
+
 /* Store a certificate object with the key's CKA_ID and label. */
 int token_store_cert(struct token *t, const struct token_key *key, X509 *cert);
 

@@ -102,7 +102,17 @@ else not_ok "the retired key can no longer sign"; fi
 contains "the reference product's warning is printed" "$T/err" "Do not regenerate the ITLRecovery certificate very frequently"
 contains "and why it stopped" "$T/err" "not confirmed"
 run "ITLRecovery with --yes" "$TLVSIGN" cert regenerate ITLRecovery --yes
+contains "says the files are signed by the CallManager key" "$T/out" "signed by the CallManager key"
 rec=$("$TLVSIGN" --json cert show ITLRecovery | sed -n 's/.*"serial": "\(.*\)".*/\1/p')
+cm=$("$TLVSIGN" --json cert show CallManager | sed -n 's/.*"serial": "\(.*\)".*/\1/p')
+"$TLVSIGN" show itl >"$T/out"
+contains "the ITL is signed by the CallManager key" "$T/out" "5	SERIALNUMBER	16	$cm"
+contains "and carries the new ITLRecovery" "$T/out" "6	SERIALNUMBER	16	$rec"
+run "the localkey ITL verifies" "$TLVSIGN" show itl
+refuse "phones that missed the localkey ITL would reject an ITLRecovery-signed one" \
+    1 "$TLVSIGN" itl build --previous 1
+contains "the refusal gives a safe sequence" "$T/err" "itl reset localkey"
+run "itl build: phones holding the localkey ITL accept ITLRecovery" "$TLVSIGN" itl build
 "$TLVSIGN" show itl >"$T/out"
 contains "the ITL is signed by the new ITLRecovery" "$T/out" "5	SERIALNUMBER	16	$rec"
 run "the new ITL verifies" "$TLVSIGN" show itl
