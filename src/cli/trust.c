@@ -326,12 +326,12 @@ cmd_check(struct cli *c, int argc, char **argv)
 		else
 			return cli_usage("check: bad option");
 	}
-	if (optind != argc - 3)
+	if (optind != argc - 2)
 		return cli_usage("check FROM TO [--ctl FILE] [--tvs-store "
 		    "FILE] (FROM: the phone's ITL, or none)");
 	memset(&ph, 0, sizeof(ph));
-	if (strcmp(argv[optind + 1], "none") != 0) {
-		if ((r = read_trustlist(argv[optind + 1], &fd, &fl, &from)) != 0)
+	if (strcmp(argv[optind], "none") != 0) {
+		if ((r = read_trustlist(argv[optind], &fd, &fl, &from)) != 0)
 			goto fail;
 		have_from = 1;
 		ph.itl = &from;
@@ -342,7 +342,7 @@ cmd_check(struct cli *c, int argc, char **argv)
 		have_ctl = 1;
 		ph.ctl = &ctl;
 	}
-	if ((r = read_trustlist(argv[optind + 2], &td, &tlen, &to)) != 0)
+	if ((r = read_trustlist(argv[optind + 1], &td, &tlen, &to)) != 0)
 		goto fail;
 	have_to = 1;
 	/* what the new file is: a .sgn has version 1.0, a CTL its name */

@@ -120,7 +120,8 @@ ops_key_export_p12(struct app *a, const char *purpose, const char *pass,
 		goto out;
 	}
 	if ((p12 = PKCS12_create(pass, "ITLRecovery", pkey, cert, NULL,
-	    NID_aes_256_cbc, NID_aes_256_cbc, 600000, -1, 0)) == NULL ||
+	    NID_aes_256_cbc, NID_aes_256_cbc, 600000, PKCS12_DEFAULT_ITER, 0)) ==
+	    NULL ||
 	    (n = i2d_PKCS12(p12, &der)) <= 0) {
 		r = ts_error(TS_ERR_CRYPTO, "cannot build the PKCS#12 file");
 		goto out;

@@ -28,10 +28,13 @@ static const uint16_t itl_roles[] = { TL_ROLE_SAST, TL_ROLE_CCM_TFTP,
 static const uint16_t ctl_roles[] = { TL_ROLE_SAST };
 static const uint16_t sgn_roles[] = { TL_ROLE_CCM_TFTP, TL_ROLE_TFTP };
 
-static const struct roleset itl_set = { itl_roles, 3, "SAST, CCM+TFTP or "
-	"TFTP" };
-static const struct roleset ctl_set = { ctl_roles, 1, "SAST" };
-static const struct roleset sgn_set = { sgn_roles, 2, "TFTP or CCM+TFTP" };
+#define NROLES(a) (sizeof(a) / sizeof((a)[0]))
+static const struct roleset itl_set = { itl_roles, NROLES(itl_roles),
+	"SAST, CCM+TFTP or TFTP" };
+static const struct roleset ctl_set = { ctl_roles, NROLES(ctl_roles),
+	"SAST" };
+static const struct roleset sgn_set = { sgn_roles, NROLES(sgn_roles),
+	"TFTP or CCM+TFTP" };
 
 static const struct roleset *
 roles_for(enum phone_new_kind kind)

@@ -21,6 +21,7 @@
 /* A record and the buffers its fields point into. */
 struct owned {
 	struct trustlist_entry e;
+	char dns[64];   /* the node's name outlives the node walk */
 	char *subject, *issuer;
 	uint8_t *serial, *pubkey, *sig, *der;
 };
@@ -67,7 +68,8 @@ next_record(struct build *b, uint16_t role, const struct node *n)
 	o = &b->rec[b->n];
 	memset(o, 0, sizeof(*o));
 	o->e.role = role;
-	o->e.dns_name = n->host;
+	snprintf(o->dns, sizeof(o->dns), "%s", n->host);
+	o->e.dns_name = o->dns;
 	o->e.has_ip = inet_pton(AF_INET, n->ipv4, o->e.ip) == 1;
 	return o;
 }
