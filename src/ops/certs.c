@@ -109,6 +109,21 @@ out:
 	return r;
 }
 
+/* The inventory row of a new active certificate and its key. */
+static int
+row_for_new_key(struct cert_row *row, const struct node *n,
+    const struct purpose *p, const char *label, const struct token_key *key,
+    X509 *x)
+{
+	row->node_id = n->id;
+	snprintf(row->host, sizeof(row->host), "%s", n->host);
+	snprintf(row->purpose, sizeof(row->purpose), "%s", p->name);
+	snprintf(row->state, sizeof(row->state), "active");
+	snprintf(row->key_label, sizeof(row->key_label), "%s", label);
+	hex_lower(key->id, key->id_len, row->key_id);
+	return cert_row_fill(row, x);
+}
+
 static int
 is_tftp_callmanager(const struct purpose *p, const struct node *n)
 {
@@ -166,13 +181,7 @@ ops_cert_generate(struct app *a, const struct cert_gen *g,
 	    &x)) != 0)
 		return r;
 	have_key = 1;
-	res->row.node_id = n.id;
-	snprintf(res->row.host, sizeof(res->row.host), "%s", n.host);
-	snprintf(res->row.purpose, sizeof(res->row.purpose), "%s", p->name);
-	snprintf(res->row.state, sizeof(res->row.state), "active");
-	snprintf(res->row.key_label, sizeof(res->row.key_label), "%s", label);
-	hex_lower(key.id, key.id_len, res->row.key_id);
-	if ((r = cert_row_fill(&res->row, x)) != 0)
+	if ((r = row_for_new_key(&res->row, &n, p, label, &key, x)) != 0)
 		goto out;
 	if ((r = inventory_begin(a->inv)) != 0)
 		goto out;
@@ -252,13 +261,7 @@ ops_cert_regenerate(struct app *a, const struct cert_gen *g,
 	    &x)) != 0)
 		goto out;
 	have_key = 1;
-	res->row.node_id = n.id;
-	snprintf(res->row.host, sizeof(res->row.host), "%s", n.host);
-	snprintf(res->row.purpose, sizeof(res->row.purpose), "%s", p->name);
-	snprintf(res->row.state, sizeof(res->row.state), "active");
-	snprintf(res->row.key_label, sizeof(res->row.key_label), "%s", label);
-	hex_lower(key.id, key.id_len, res->row.key_id);
-	if ((r = cert_row_fill(&res->row, x)) != 0)
+	if ((r = row_for_new_key(&res->row, &n, p, label, &key, x)) != 0)
 		goto out;
 
 	if ((r = inventory_begin(a->inv)) != 0)

@@ -586,20 +586,33 @@ out:
 	return r;
 }
 
+/* Every object matching tmpl (at most max). */
+static int
+find_objects(struct token *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl,
+    CK_ULONG n, CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count)
+{
+	CK_RV rv;
+
+	*count = 0;
+	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, n)) != CKR_OK)
+		return p11err("C_FindObjectsInit", rv);
+	rv = t->m->f->C_FindObjects(h, found, max, count);
+	t->m->f->C_FindObjectsFinal(h);
+	if (rv != CKR_OK)
+		return p11err("C_FindObjects", rv);
+	return 0;
+}
+
 static int
 find_one(struct token *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl,
     CK_ULONG n, CK_OBJECT_HANDLE *o, const char *what)
 {
 	CK_OBJECT_HANDLE found[2];
 	CK_ULONG count = 0;
-	CK_RV rv;
+	int r;
 
-	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, n)) != CKR_OK)
-		return p11err("C_FindObjectsInit", rv);
-	rv = t->m->f->C_FindObjects(h, found, 2, &count);
-	t->m->f->C_FindObjectsFinal(h);
-	if (rv != CKR_OK)
-		return p11err("C_FindObjects", rv);
+	if ((r = find_objects(t, h, tmpl, n, found, 2, &count)) != 0)
+		return r;
 	if (count == 0)
 		return ts_error(TS_ERR_NOTFOUND, "no %s in the token", what);
 	if (count > 1)
@@ -724,16 +737,8 @@ objects_of(struct token *t, CK_SESSION_HANDLE h, const struct token_key *key,
     CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count)
 {
 	CK_ATTRIBUTE tmpl[1] = { { CKA_ID, (void *)key->id, key->id_len } };
-	CK_RV rv;
 
-	*count = 0;
-	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, 1)) != CKR_OK)
-		return p11err("C_FindObjectsInit", rv);
-	rv = t->m->f->C_FindObjects(h, found, max, count);
-	t->m->f->C_FindObjectsFinal(h);
-	if (rv != CKR_OK)
-		return p11err("C_FindObjects", rv);
-	return 0;
+	return find_objects(t, h, tmpl, 1, found, max, count);
 }
 
 int
@@ -1066,17 +1071,11 @@ token_destroy_certs(struct token *t, const struct token_key *key)
 		{ CKA_ID, (void *)key->id, key->id_len },
 	};
 	CK_ULONG count = 0, i;
-	CK_RV rv;
 	int r;
 
-	if ((r = session(t, &h)) != 0)
+	if ((r = session(t, &h)) != 0 ||
+	    (r = find_objects(t, h, tmpl, 2, found, 16, &count)) != 0)
 		return r;
-	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, 2)) != CKR_OK)
-		return p11err("C_FindObjectsInit", rv);
-	rv = t->m->f->C_FindObjects(h, found, 16, &count);
-	t->m->f->C_FindObjectsFinal(h);
-	if (rv != CKR_OK)
-		return p11err("C_FindObjects", rv);
 	for (i = 0; i < count && r == 0; i++)
 		r = destroy(t, h, found[i]);
 	return r;
@@ -1120,14 +1119,9 @@ token_list_objects(struct token *t,
 	CK_RV rv;
 	int r;
 
-	if ((r = session(t, &h)) != 0)
+	if ((r = session(t, &h)) != 0 ||
+	    (r = find_objects(t, h, NULL, 0, objs, 512, &count)) != 0)
 		return r;
-	if ((rv = t->m->f->C_FindObjectsInit(h, NULL, 0)) != CKR_OK)
-		return p11err("C_FindObjectsInit", rv);
-	rv = t->m->f->C_FindObjects(h, objs, 512, &count);
-	t->m->f->C_FindObjectsFinal(h);
-	if (rv != CKR_OK)
-		return p11err("C_FindObjects", rv);
 	for (i = 0; i < count && r == 0; i++) {
 		struct token_object o;
 		CK_ATTRIBUTE a[4];
