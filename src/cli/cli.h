@@ -43,6 +43,7 @@ int cmd_key(struct cli *c, int argc, char **argv);
 int cmd_itl(struct cli *c, int argc, char **argv);
 int cmd_ctl(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
 
 struct tf_opts;
 struct tf_result;

@@ -9,6 +9,7 @@
 #include "ops/certs.h"
 #include "ops/cluster.h"
 #include "ops/keys.h"
+#include "store/audit.h"
 #include "util/fileio.h"
 #include "util/secret.h"
 #include "util/error.h"
@@ -339,4 +340,107 @@ cmd_key(struct cli *c, int argc, char **argv)
 		return key_export_p12(c, argv[optind], out, passfile, yes);
 	return cli_usage("key: use `key purge [--yes]` or `key export-p12 "
 	    "ITLRecovery [--out FILE] [--yes]`");
+}
+
+struct audit_ctx {
+	struct cli *c;
+	json_t *arr;
+};
+
+static int
+print_audit(const struct audit_entry *e, void *arg)
+{
+	struct audit_ctx *ac = arg;
+	char t[40];
+
+	if (ac->c->json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "seq", json_integer(e->seq));
+		json_object_set_new(o, "time", json_integer((json_int_t)e->time));
+		json_object_set_new(o, "actor", json_string(e->actor));
+		json_object_set_new(o, "operation", json_string(e->operation));
+		json_object_set_new(o, "args", json_string(e->args));
+		json_object_set_new(o, "args_sha256",
+		    json_string(e->args_digest));
+		json_object_set_new(o, "result", json_string(e->result));
+		json_object_set_new(o, "prev", json_string(e->prev));
+		json_object_set_new(o, "hash", json_string(e->hash));
+		json_array_append_new(ac->arr, o);
+		return 0;
+	}
+	cli_time_text(e->time, t, sizeof(t));
+	printf("%6ld %s %-22s %-26s %s: %s\n", e->seq, t, e->actor,
+	    e->operation, e->result, e->args);
+	return 0;
+}
+
+static int
+parse_since(const char *s, time_t *out)
+{
+	struct tm tm;
+	char *end;
+	unsigned long v;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) != NULL && *end == '\0') {
+		*out = timegm(&tm);
+		return 0;
+	}
+	v = strtoul(s, &end, 10);
+	if (*s != '\0' && *end == '\0') {
+		*out = (time_t)v;
+		return 0;
+	}
+	return cli_usage("audit show --since: use YYYY-MM-DD or Unix seconds");
+}
+
+int
+cmd_audit(struct cli *c, int argc, char **argv)
+{
+	struct audit_ctx ac = { c, NULL };
+	struct app a;
+	time_t since = 0;
+	long n;
+	int r;
+
+	if (argc == 2 && strcmp(argv[1], "verify") == 0) {
+		if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
+			return cli_fail(r);
+		r = audit_verify(a.inv, &n);
+		app_close(&a);
+		if (c->json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "entries", json_integer(n));
+			json_object_set_new(o, "intact", json_boolean(r == 0));
+			json_object_set_new(o, "error", r == 0 ? json_null() :
+			    json_string(ts_error_detail(r)));
+			cli_json_print(o);
+		}
+		if (r != 0)
+			return cli_fail(r);
+		if (!c->json)
+			printf("audit log intact: %ld entries, chain verified\n",
+			    n);
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "show") == 0)
+		since = 0;
+	else if (argc == 4 && strcmp(argv[1], "show") == 0 &&
+	    strcmp(argv[2], "--since") == 0) {
+		if (parse_since(argv[3], &since) != 0)
+			return EXIT_USAGE;
+	} else
+		return cli_usage("audit: use `audit show [--since T]` or "
+		    "`audit verify`");
+	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
+		return cli_fail(r);
+	if (c->json)
+		ac.arr = json_array();
+	r = audit_list(a.inv, since, print_audit, &ac);
+	app_close(&a);
+	if (r != 0) {
+		json_decref(ac.arr);
+		return cli_fail(r);
+	}
+	return c->json ? cli_json_print(ac.arr) : EXIT_OK;
 }

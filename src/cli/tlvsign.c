@@ -57,6 +57,8 @@ static const char usage_text[] =
     "  key export-p12 ITLRecovery [--out FILE] [--yes]\n"
     "  show itl|ctl [FILE]           parse, print and verify a trust list\n"
     "  check FROM TO [--ctl FILE] [--tvs-store FILE]   phone-trust check\n"
+    "audit:\n"
+    "  audit show [--since T] | audit verify\n"
     "\n"
     "PURPOSE: CallManager, CallManager-ECDSA, ITLRecovery, TVS, CAPF, "
     "tomcat,\n"
@@ -371,6 +373,8 @@ main(int argc, char **argv)
 		rc = cmd_ctl(&c, argc, argv);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&c, argc, argv);
+	else if (strcmp(cmd, "audit") == 0)
+		rc = cmd_audit(&c, argc, argv);
 	else if (strcmp(cmd, "show") == 0)
 		rc = cmd_show(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {

@@ -1,10 +1,14 @@
 /* app.c - opening what an operation needs. */
 #include "ops/app.h"
 
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "ops/recover.h"
+#include "store/audit.h"
 #include "util/error.h"
 
 int
@@ -12,7 +16,12 @@ app_open(const char *conf_path, unsigned need, struct app *a)
 {
 	int r;
 
+	struct passwd *pw;
+
 	memset(a, 0, sizeof(*a));
+	pw = getpwuid(getuid());
+	snprintf(a->actor, sizeof(a->actor), "local:%s(%u)", pw ? pw->pw_name :
+	    "?", (unsigned)getuid());
 	if ((r = conf_load(conf_path, &a->conf)) != 0)
 		return r;
 	if ((need & APP_INVENTORY) &&
@@ -87,4 +96,28 @@ app_find_key(struct app *a, const char *hex, struct token_key *key)
 		    "%s, which the inventory names: is this the right token?",
 		    hex);
 	return 0;
+}
+
+int
+app_audit(struct app *a, const char *operation, int rc, const char *fmt, ...)
+{
+	struct ts_saved_error saved;
+	char args[512], result[512];
+	va_list ap;
+	int r;
+
+	if (a->inv == NULL)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	if (rc == 0) {
+		snprintf(result, sizeof(result), "ok");
+		return audit_append(a->inv, a->actor, operation, args, result);
+	}
+	ts_error_save(&saved);
+	snprintf(result, sizeof(result), "failed: %.500s", saved.detail);
+	r = audit_append(a->inv, a->actor, operation, args, result);
+	ts_error_restore(&saved);
+	return r;
 }

@@ -13,6 +13,7 @@ struct app {
 	struct conf conf;
 	struct token *token;
 	struct inventory *inv;
+	char actor[128];   /* who acts: "local:<user>(<uid>)" by default */
 };
 
 enum {
@@ -27,6 +28,15 @@ void app_close(struct app *a);
 /* The token label of a purpose's key on a node: "<purpose>@<host>". */
 int app_key_label(const char *purpose, const char *host, char *buf,
     size_t size);
+
+/*
+ * Append to the audit log: operation, its arguments (never a secret), and
+ * "ok" when rc is 0 or "failed: <detail>". Inside a transaction the entry
+ * commits with it, and a failure to write fails the operation; after a
+ * failure the detail of rc is kept.
+ */
+int app_audit(struct app *a, const char *operation, int rc,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The token key of an inventory row, by its CKA_ID (hex). */
 int app_find_key(struct app *a, const char *key_id_hex, struct token_key *key);

@@ -130,8 +130,8 @@ is_tftp_callmanager(const struct purpose *p, const struct node *n)
 	return strcmp(p->name, "CallManager") == 0 && (n->services & SVC_TFTP);
 }
 
-int
-ops_cert_generate(struct app *a, const struct cert_gen *g,
+static int
+cert_generate(struct app *a, const struct cert_gen *g,
     struct cert_gen_result *res)
 {
 	const struct purpose *p;
@@ -192,6 +192,9 @@ ops_cert_generate(struct app *a, const struct cert_gen *g,
 	    (p->in_trust_list &&
 	    (r = ops_trustfiles_stage_published(a, &g->publish, &res->itl_rebuilt)) != 0) ||
 	    (r = ops_fault("generate_commit")) != 0 ||
+	    (r = app_audit(a, "cert.generate", 0, "purpose=%s node=%s "
+	    "serial=%s key=%s", p->name, n.host, res->row.serial,
+	    res->row.key_id)) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0)
 		goto out;
 	in_tx = 0;
@@ -216,8 +219,8 @@ out:
 	return r;
 }
 
-int
-ops_cert_regenerate(struct app *a, const struct cert_gen *g,
+static int
+cert_regenerate(struct app *a, const struct cert_gen *g,
     struct cert_regen_result *res)
 {
 	const struct purpose *p;
@@ -290,7 +293,10 @@ ops_cert_regenerate(struct app *a, const struct cert_gen *g,
 	    (r = ops_trustfiles_stage_published(a, &publish,
 	    &res->itl_rebuilt)) != 0)
 		goto out;
-	if ((r = ops_fault("regenerate_commit")) != 0)
+	if ((r = ops_fault("regenerate_commit")) != 0 ||
+	    (r = app_audit(a, "cert.regenerate", 0, "purpose=%s node=%s "
+	    "old-serial=%s serial=%s key=%s", p->name, n.host, old.serial,
+	    res->row.serial, res->row.key_id)) != 0)
 		goto out;
 	ops_fault("crash_before_commit");
 	if ((r = inventory_commit(a->inv)) != 0)
@@ -325,6 +331,32 @@ out:
 	cert_row_free(&old);
 	X509_free(x);
 	free(v);
+	return r;
+}
+
+/* Refusals and failures are audited too; successes are audited inside
+ * their transaction. */
+int
+ops_cert_generate(struct app *a, const struct cert_gen *g,
+    struct cert_gen_result *res)
+{
+	int r = cert_generate(a, g, res);
+
+	if (r != 0)
+		app_audit(a, "cert.generate", r, "purpose=%s node=%s",
+		    g->purpose, g->node ? g->node : "publisher");
+	return r;
+}
+
+int
+ops_cert_regenerate(struct app *a, const struct cert_gen *g,
+    struct cert_regen_result *res)
+{
+	int r = cert_regenerate(a, g, res);
+
+	if (r != 0)
+		app_audit(a, "cert.regenerate", r, "purpose=%s node=%s",
+		    g->purpose, g->node ? g->node : "publisher");
 	return r;
 }
 
@@ -369,6 +401,9 @@ ops_key_purge(struct app *a, int *count)
 		ts_error_clear();
 		if ((r = inventory_cert_mark_key_destroyed(a->inv,
 		    pg.ids[i])) != 0)
+			return r;
+		if ((r = app_audit(a, "key.purge", 0, "key=%s",
+		    pg.key_ids[i])) != 0)
 			return r;
 		(*count)++;
 	}

@@ -36,6 +36,15 @@ node_services_parse(const char *text, unsigned *services)
 	return 0;
 }
 
+/* Record rc in the audit log; an operation that cannot be audited fails. */
+static int
+audited(struct app *a, const char *op, int rc, const char *what)
+{
+	int r = app_audit(a, op, rc, "%s", what);
+
+	return rc != 0 ? rc : r;
+}
+
 static int
 valid_label(const char *s, int dots)
 {
@@ -69,7 +78,8 @@ ops_node_add(struct app *a, const struct node *n)
 	if (n->publisher)
 		return ts_error(TS_ERR_INVALID, "the cluster has its publisher "
 		    "already (added by `tlvsign init`)");
-	return inventory_node_add(a->inv, n, NULL);
+	return audited(a, "node.add", inventory_node_add(a->inv, n, NULL),
+	    n->host);
 }
 
 int
@@ -92,7 +102,8 @@ ops_node_remove(struct app *a, const char *host)
 		    "files and keys would be orphaned", host, certs,
 		    certs == 1 ? "" : "s", csrs, csrs == 1 ? "" : "s",
 		    published, published == 1 ? "" : "s");
-	return inventory_node_remove(a->inv, n.id);
+	return audited(a, "node.remove", inventory_node_remove(a->inv, n.id),
+	    host);
 }
 
 static const struct param_info params[] = {
@@ -161,7 +172,11 @@ param_store(struct app *a, const char *name, const char *value)
 		if (r != 0)
 			return r;
 	}
-	return inventory_param_set(a->inv, name, value);
+	char what[160];
+
+	snprintf(what, sizeof(what), "%.60s=%.60s", name, value);
+	return audited(a, "param.set", inventory_param_set(a->inv, name,
+	    value), what);
 }
 
 int

@@ -64,8 +64,8 @@ add_node_names(const struct node *n, void *arg)
 	return san_add_fqdn(w->l, n);
 }
 
-int
-ops_cert_csr(struct app *a, const struct csr_opts *o, struct csr_result *res)
+static int
+cert_csr(struct app *a, const struct csr_opts *o, struct csr_result *res)
 {
 	static struct san_list sans;
 	const struct purpose *p;
@@ -172,6 +172,8 @@ ops_cert_csr(struct app *a, const struct csr_opts *o, struct csr_result *res)
 	if ((have_old && (r = inventory_csr_delete(a->inv, old.id)) != 0) ||
 	    (r = inventory_csr_add(a->inv, &row, NULL)) != 0 ||
 	    (r = ops_fault("csr_commit")) != 0 ||
+	    (r = app_audit(a, "cert.csr", 0, "purpose=%s node=%s subject=%s "
+	    "key=%s", p->name, n.host, row.subject, row.key_id)) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0)
 		goto out;
 	in_tx = 0;
@@ -207,8 +209,8 @@ out:
 	return r;
 }
 
-int
-ops_cert_import(struct app *a, const char *purpose, const char *node,
+static int
+cert_import(struct app *a, const char *purpose, const char *node,
     const uint8_t *data, size_t len, const struct tf_opts *o,
     struct import_result *res)
 {
@@ -293,6 +295,9 @@ ops_cert_import(struct app *a, const char *purpose, const char *node,
 	if ((p->in_trust_list && (r = ops_trustfiles_stage_published(a,
 	    &publish, &res->itl_rebuilt)) != 0) ||
 	    (r = ops_fault("import_commit")) != 0 ||
+	    (r = app_audit(a, "cert.import", 0, "purpose=%s node=%s "
+	    "serial=%s issuer=%s", p->name, n.host, res->row.serial,
+	    res->row.issuer)) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0)
 		goto out;
 	in_tx = 0;
@@ -319,5 +324,31 @@ out:
 	free(der);
 	EVP_PKEY_free(pub);
 	sk_X509_pop_free(chain, X509_free);
+	return r;
+}
+
+/* Refusals and failures are audited too; successes inside their
+ * transaction. */
+int
+ops_cert_csr(struct app *a, const struct csr_opts *o, struct csr_result *res)
+{
+	int r = cert_csr(a, o, res);
+
+	if (r != 0)
+		app_audit(a, "cert.csr", r, "purpose=%s node=%s", o->purpose,
+		    o->node ? o->node : "publisher");
+	return r;
+}
+
+int
+ops_cert_import(struct app *a, const char *purpose, const char *node,
+    const uint8_t *data, size_t len, const struct tf_opts *o,
+    struct import_result *res)
+{
+	int r = cert_import(a, purpose, node, data, len, o, res);
+
+	if (r != 0)
+		app_audit(a, "cert.import", r, "purpose=%s node=%s", purpose,
+		    node ? node : "publisher");
 	return r;
 }

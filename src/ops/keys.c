@@ -132,7 +132,15 @@ ops_key_export_p12(struct app *a, const char *purpose, const char *pass,
 	}
 	memcpy(*p12out, der, (size_t)n);
 	*len = (size_t)n;
+	/* no audit entry, no export */
+	if ((r = app_audit(a, "key.export-p12", 0, "purpose=ITLRecovery "
+	    "serial=%s", row.serial)) != 0) {
+		free(*p12out);
+		*p12out = NULL;
+	}
 out:
+	if (r != 0 && *p12out == NULL)
+		app_audit(a, "key.export-p12", r, "purpose=ITLRecovery");
 	OPENSSL_cleanse(kek, sizeof(kek));
 	OPENSSL_free(der);
 	PKCS12_free(p12);

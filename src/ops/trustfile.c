@@ -449,19 +449,35 @@ out:
 	return r;
 }
 
-/* Run stage(ctx) in a transaction; install the files after the commit. */
+static const char *
+signer_name(enum tf_signer s)
+{
+	return s == TF_SIGN_RECOVERY ? "ITLRecovery" : s == TF_SIGN_LOCALKEY ?
+	    "localkey" : "remotekey";
+}
+
+/* Run stage(ctx) in a transaction, audited (the entry commits with it);
+ * install the files after the commit. */
 static int
-in_transaction(struct app *a, int (*stage)(struct app *, void *), void *ctx,
-    const char *fault)
+in_transaction(struct app *a, const char *op, const char *node,
+    const struct tf_opts *o, int (*stage)(struct app *, void *), void *ctx,
+    const char *fault, const struct tf_result *res)
 {
 	int r;
 
 	if ((r = inventory_begin(a->inv)) != 0)
 		return r;
 	if ((r = stage(a, ctx)) != 0 || (r = ops_fault(fault)) != 0 ||
+	    (r = app_audit(a, op, 0, "node=%s signer=%s previous=%u "
+	    "forced=%s sha256=%s", node ? node : "publisher",
+	    signer_name(o->signer), o->previous, res->forced ? "yes" : "no",
+	    res->sha256)) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0) {
 		ops_publish_discard(a);
 		inventory_rollback(a->inv);
+		app_audit(a, op, r, "node=%s signer=%s previous=%u force=%d",
+		    node ? node : "publisher", signer_name(o->signer),
+		    o->previous, o->force);
 		return r;
 	}
 	return ops_publish_flush(a);
@@ -492,7 +508,8 @@ ops_itl_publish(struct app *a, const char *node, const struct tf_opts *o,
 	memset(res, 0, sizeof(*res));
 	if ((r = inventory_node_get(a->inv, node, &one.n)) != 0)
 		return r;
-	return in_transaction(a, stage_one, &one, "itl_commit");
+	return in_transaction(a, "itl.publish", node, o, stage_one, &one,
+	    "itl_commit", res);
 }
 
 /* Every TFTP node, collected first: staging writes, which must not happen
@@ -619,7 +636,9 @@ ops_ctl_publish(struct app *a, int set_mode, const struct tf_opts *o,
 	cs.m.kind = TF_CTL;
 	cs.m.o = o;
 	cs.m.res = res;
-	r = in_transaction(a, stage_ctl, &cs, "ctl_commit");
+	r = in_transaction(a, set_mode == 1 ? "ctl.set-cluster.mixed" :
+	    set_mode == 2 ? "ctl.set-cluster.non-secure" : "ctl.publish", NULL,
+	    o, stage_ctl, &cs, "ctl_commit", res);
 	*count = cs.m.count;
 	return r;
 }
@@ -667,11 +686,14 @@ ops_rollback_set(struct app *a, int on, const struct tf_opts *o, int *count)
 	int r;
 
 	memset(&rb, 0, sizeof(rb));
+	memset(&res, 0, sizeof(res));
 	rb.on = on;
 	rb.m.kind = TF_ITL;
 	rb.m.o = o;
 	rb.m.res = &res;
-	r = in_transaction(a, stage_rollback, &rb, "rollback_commit");
+	r = in_transaction(a, on ? "param.prepare-rollback.true" :
+	    "param.prepare-rollback.false", NULL, o, stage_rollback, &rb,
+	    "rollback_commit", &res);
 	*count = rb.m.count;
 	return r;
 }
@@ -712,5 +734,6 @@ ops_trustfile_copy(struct app *a, enum tf_kind kind, const char *node,
 		r = ops_publish(a, &n, kind == TF_ITL ? "ITL" : "CTL", path,
 		    data, len, "copy", &p);
 	free(data);
+	app_audit(a, "trustfile.copy", r, "file=%s", name);
 	return r;
 }

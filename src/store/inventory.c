@@ -102,6 +102,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE published ADD COLUMN data BLOB;"
 	"ALTER TABLE published ADD COLUMN forced INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE published ADD COLUMN verdict TEXT;",
+
+	/* 4: the hash-chained audit log */
+	"CREATE TABLE audit ("
+	"  seq INTEGER NOT NULL UNIQUE,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  operation TEXT NOT NULL,"
+	"  args_digest TEXT NOT NULL,"
+	"  args TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  prev TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1025,4 +1037,12 @@ inventory_published_before(struct inventory *inv, const char *path,
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+sqlite3 *inventory_db(struct inventory *inv);
+
+sqlite3 *
+inventory_db(struct inventory *inv)
+{
+	return inv->db;
 }

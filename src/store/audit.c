@@ -1,0 +1,196 @@
+/* audit.c - hash-chained audit log. */
+#include "store/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "util/error.h"
+
+/* Reach the connection: the audit log lives in the inventory database. */
+sqlite3 *inventory_db(struct inventory *inv);
+
+static const char zero_hash[65] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static void
+sha256_hex(const void *data, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t d[32];
+	unsigned n = 0, i;
+
+	EVP_Digest(data, len, d, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* The hash of an entry: every field, length-prefixed so that no two
+ * entries serialise alike. */
+static void
+entry_hash(const struct audit_entry *e, char out[65])
+{
+	char buf[2048];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "%ld|%lld|%zu:%s|%zu:%s|%s|%zu:%s|%s",
+	    e->seq, (long long)e->time, strlen(e->actor), e->actor,
+	    strlen(e->operation), e->operation, e->args_digest,
+	    strlen(e->result), e->result, e->prev);
+	sha256_hex(buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n :
+	    sizeof(buf) - 1, out);
+}
+
+static void
+col(sqlite3_stmt *st, int i, char *dst, size_t size)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	snprintf(dst, size, "%s", v ? (const char *)v : "");
+}
+
+static void
+entry_from_row(sqlite3_stmt *st, struct audit_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->seq = (long)sqlite3_column_int64(st, 0);
+	e->time = (time_t)sqlite3_column_int64(st, 1);
+	col(st, 2, e->actor, sizeof(e->actor));
+	col(st, 3, e->operation, sizeof(e->operation));
+	col(st, 4, e->args_digest, sizeof(e->args_digest));
+	col(st, 5, e->args, sizeof(e->args));
+	col(st, 6, e->result, sizeof(e->result));
+	col(st, 7, e->prev, sizeof(e->prev));
+	col(st, 8, e->hash, sizeof(e->hash));
+}
+
+#define AUDIT_COLS "seq, time, actor, operation, args_digest, args, result, " \
+	"prev, hash"
+
+int
+audit_append(struct inventory *inv, const char *actor, const char *operation,
+    const char *args, const char *result)
+{
+	sqlite3 *db = inventory_db(inv);
+	sqlite3_stmt *st = NULL;
+	struct audit_entry e;
+	int r = 0, own = sqlite3_get_autocommit(db);
+
+	if (own && (r = inventory_begin(inv)) != 0)
+		return r;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.prev, sizeof(e.prev), "%s", zero_hash);
+	e.seq = 1;
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq "
+	    "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		e.seq = (long)sqlite3_column_int64(st, 0) + 1;
+		col(st, 1, e.prev, sizeof(e.prev));
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	e.time = time(NULL);
+	snprintf(e.actor, sizeof(e.actor), "%s", actor);
+	snprintf(e.operation, sizeof(e.operation), "%s", operation);
+	snprintf(e.args, sizeof(e.args), "%s", args);
+	snprintf(e.result, sizeof(e.result), "%s", result);
+	sha256_hex(args, strlen(args), e.args_digest);
+	entry_hash(&e, e.hash);
+	if (sqlite3_prepare_v2(db, "INSERT INTO audit(" AUDIT_COLS ") VALUES "
+	    "(?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, e.seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)e.time);
+	sqlite3_bind_text(st, 3, e.actor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e.operation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e.args_digest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, e.args, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, e.result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, e.prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, e.hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	if (own)
+		return inventory_commit(inv);
+	return 0;
+dberr:
+	r = ts_error(TS_ERR_STATE, "cannot write the audit log: %s",
+	    sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	if (own)
+		inventory_rollback(inv);
+	return r;
+}
+
+int
+audit_list(struct inventory *inv, time_t since,
+    int (*cb)(const struct audit_entry *, void *), void *arg)
+{
+	sqlite3 *db = inventory_db(inv);
+	sqlite3_stmt *st;
+	struct audit_entry e;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT " AUDIT_COLS " FROM audit WHERE "
+	    "time >= ? ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return ts_error(TS_ERR_STATE, "audit log: %s",
+		    sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		entry_from_row(st, &e);
+		r = cb(&e, arg);
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = ts_error(TS_ERR_STATE, "audit log: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+audit_verify(struct inventory *inv, long *count)
+{
+	sqlite3 *db = inventory_db(inv);
+	sqlite3_stmt *st;
+	struct audit_entry e;
+	char prev[65], h[65], d[65];
+	long expect = 1;
+	int r = 0, rc;
+
+	*count = 0;
+	snprintf(prev, sizeof(prev), "%s", zero_hash);
+	/* in storage order, not by seq: a reordered entry must show */
+	if (sqlite3_prepare_v2(db, "SELECT " AUDIT_COLS " FROM audit ORDER BY "
+	    "rowid", -1, &st, NULL) != SQLITE_OK)
+		return ts_error(TS_ERR_STATE, "audit log: %s",
+		    sqlite3_errmsg(db));
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		entry_from_row(st, &e);
+		sha256_hex(e.args, strlen(e.args), d);
+		entry_hash(&e, h);
+		if (e.seq != expect)
+			r = ts_error(TS_ERR_SIGNATURE, "audit entry %ld is where "
+			    "entry %ld should be: an entry was removed, "
+			    "inserted or reordered", e.seq, expect);
+		else if (strcmp(e.prev, prev) != 0)
+			r = ts_error(TS_ERR_SIGNATURE, "audit entry %ld does "
+			    "not follow entry %ld: the chain is broken", e.seq,
+			    expect - 1);
+		else if (strcmp(d, e.args_digest) != 0 || strcmp(h, e.hash) != 0)
+			r = ts_error(TS_ERR_SIGNATURE, "audit entry %ld was "
+			    "altered after it was written", e.seq);
+		snprintf(prev, sizeof(prev), "%s", e.hash);
+		expect++;
+		(*count)++;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = ts_error(TS_ERR_STATE, "audit log: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return r;
+}
