@@ -13,6 +13,8 @@
 #include "util/error.h"
 #include "x509/cert.h"
 
+#include <openssl/pem.h>
+
 static const char *
 header_tag_name(uint8_t tag)
 {
@@ -368,6 +370,117 @@ json_report(const struct tl_report *rep)
 	return root;
 }
 
+struct find_serial {
+	const struct tl_field *serial;
+	X509 *found;
+};
+
+static int
+match_serial(const struct cert_row *row, void *arg)
+{
+	struct find_serial *fs = arg;
+	uint8_t *serial = NULL;
+	size_t len;
+	X509 *x;
+
+	if (fs->found != NULL || cert_from_der(row->der, row->der_len, &x) != 0)
+		return 0;
+	if (cert_serial(x, &serial, &len) == 0 && len == fs->serial->len &&
+	    memcmp(serial, fs->serial->p, len) == 0)
+		fs->found = x;
+	else
+		X509_free(x);
+	free(serial);
+	return 0;
+}
+
+/* show sgn FILE [--cert PEM]: the signer from --cert, else the inventory's
+ * certificate with the header's serial. */
+static int
+show_sgn(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cert", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tl_report rep;
+	struct find_serial fs = { NULL, NULL };
+	struct app a;
+	const uint8_t *payload;
+	const char *certfile = NULL;
+	size_t plen;
+	FILE *fp;
+	int ch, r, rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'c')
+			return cli_usage("show sgn: bad option");
+		certfile = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_usage("show sgn FILE [--cert PEM]");
+	if (certfile != NULL) {
+		if ((fp = fopen(certfile, "r")) == NULL ||
+		    (fs.found = PEM_read_X509(fp, NULL, NULL, NULL)) == NULL) {
+			if (fp != NULL)
+				fclose(fp);
+			return cli_fail(ts_error(TS_ERR_FORMAT, "%s: no PEM "
+			    "certificate", certfile));
+		}
+		fclose(fp);
+	}
+	/* parse once to learn the serial, then look the signer up */
+	if ((r = ops_sgn_inspect(argv[optind], fs.found, &rep, &payload,
+	    &plen)) != 0) {
+		X509_free(fs.found);
+		return cli_fail(r);
+	}
+	if (fs.found == NULL && app_open(c->config, APP_INVENTORY, &a) == 0) {
+		fs.serial = &rep.tl.hdr.serial;
+		inventory_cert_list(a.inv, match_serial, &fs);
+		app_close(&a);
+		if (fs.found != NULL) {
+			tl_report_free(&rep);
+			r = ops_sgn_inspect(argv[optind], fs.found, &rep,
+			    &payload, &plen);
+		}
+	}
+	ts_error_clear();
+	X509_free(fs.found);
+	if (r != 0)
+		return cli_fail(r);
+	if (c->json) {
+		json_t *o = json_report(&rep);
+		json_object_set_new(o, "payload_length",
+		    json_integer((json_int_t)plen));
+		cli_json_print(o);
+	} else {
+		char tb[64];
+
+		printf("The checksum value of the signed file:\n%s(MD5)\n"
+		    "%s(SHA1)\n\nLength of signed file: %zu (%zu bytes signed "
+		    "behind a %u-byte header)\n", rep.md5, rep.sha1, rep.len,
+		    plen, rep.tl.hdr.header_length);
+		strftime(tb, sizeof(tb), "%a %b %e %H:%M:%S UTC %Y",
+		    gmtime(&rep.mtime));
+		printf("The file was last modified on %s\n\n", tb);
+		print_header(&rep, 1);
+		printf("\n");
+		if (rep.verify_rc == 0)
+			printf("The signed file was verified successfully.\n");
+		else
+			printf("The signed file could not be verified: %s\n",
+			    rep.verify_msg);
+	}
+	rc = rep.verify_rc == 0 ? EXIT_OK : EXIT_FAIL;
+	if (rc != EXIT_OK)
+		fprintf(stderr, "tlvsign: %s: %s\n", argv[optind],
+		    rep.verify_msg);
+	tl_report_free(&rep);
+	return rc;
+}
+
 int
 cmd_show(struct cli *c, int argc, char **argv)
 {
@@ -378,13 +491,15 @@ cmd_show(struct cli *c, int argc, char **argv)
 	int r, rc;
 
 	if (argc < 2)
-		return cli_usage("show: say what to show: itl or ctl");
+		return cli_usage("show: say what to show: itl, ctl or sgn");
+	if (strcmp(argv[1], "sgn") == 0)
+		return show_sgn(c, argc - 1, argv + 1);
 	if (strcmp(argv[1], "itl") == 0)
 		kind = "ITL";
 	else if (strcmp(argv[1], "ctl") == 0)
 		kind = "CTL";
 	else
-		return cli_usage("show: unknown item \"%s\": use itl or ctl",
+		return cli_usage("show: unknown item \"%s\": use itl, ctl or sgn",
 		    argv[1]);
 	if (argc > 3)
 		return cli_usage("show %s: one FILE at most", argv[1]);

@@ -57,6 +57,10 @@ static const char usage_text[] =
     "  key export-p12 ITLRecovery [--out FILE] [--yes]\n"
     "  show itl|ctl [FILE]           parse, print and verify a trust list\n"
     "  check FROM TO [--ctl FILE] [--tvs-store FILE]   phone-trust check\n"
+    "configuration files:\n"
+    "  sign FILE... [--filename NAME] [--out-dir D] | sign --dir DIR "
+    "[--jobs N] [--all]\n"
+    "  show sgn FILE [--cert PEM] | strip FILE.sgn [--out FILE]\n"
     "audit:\n"
     "  audit show [--since T] | audit verify\n"
     "\n"
@@ -375,6 +379,10 @@ main(int argc, char **argv)
 		rc = cmd_check(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = cmd_audit(&c, argc, argv);
+	else if (strcmp(cmd, "sign") == 0)
+		rc = cmd_sign(&c, argc, argv);
+	else if (strcmp(cmd, "strip") == 0)
+		rc = cmd_strip(&c, argc, argv);
 	else if (strcmp(cmd, "show") == 0)
 		rc = cmd_show(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {

@@ -80,6 +80,18 @@ header_tag_name(uint8_t tag)
 	case TL_H_PADDING: return "PADDING";
 	case TL_H_FILENAME: return "FILENAME";
 	case TL_H_TIMESTAMP: return "TIMESTAMP";
+	case TL_H_ENC_INFO: return "ENC_INFO";
+	case TL_H_ENC_IV_INFO: return "ENC_IV_INFO";
+	case TL_H_ENC_IV_TYPE: return "ENC_IV_TYPE";
+	case TL_H_ENC_IV: return "ENC_IV";
+	case TL_H_ENC_PADDING: return "ENC_PADDING";
+	case TL_H_ENC_KEY_INFO: return "ENC_KEY_INFO";
+	case TL_H_ENC_KEY_TYPE: return "ENC_KEY_TYPE";
+	case TL_H_ENC_KEY_BITS: return "ENC_KEY_BITS";
+	case TL_H_ENC_KEY_ALG: return "ENC_KEY_ALG";
+	case TL_H_ENC_KEY: return "ENC_KEY";
+	case TL_H_ENC_DIGEST_ALG: return "ENC_DIGEST_ALG";
+	case TL_H_ENC_DIGEST: return "ENC_DIGEST";
 	case TL_H_SIGNER_VERSION: return "SIGNER_VERSION";
 	}
 	return NULL;
@@ -121,6 +133,18 @@ header_parent(uint8_t tag)
 	case TL_H_SIGNATURE_ALGORITHM:
 	case TL_H_SIGNATURE_MODULUS:
 		return TL_H_SIGNATURE_ALGORITHM_INFO;
+	case TL_H_ENC_IV_INFO:
+	case TL_H_ENC_KEY_INFO:
+		return TL_H_ENC_INFO;
+	case TL_H_ENC_IV_TYPE:
+	case TL_H_ENC_IV:
+	case TL_H_ENC_PADDING:
+		return TL_H_ENC_IV_INFO;
+	case TL_H_ENC_KEY_TYPE:
+	case TL_H_ENC_KEY_BITS:
+	case TL_H_ENC_KEY_ALG:
+	case TL_H_ENC_KEY:
+		return TL_H_ENC_KEY_INFO;
 	}
 	return header_tag_name(tag) == NULL ? -1 : 0;
 }
@@ -129,7 +153,8 @@ static int
 is_container(uint8_t tag)
 {
 	return tag == TL_H_SIGNER_INFO || tag == TL_H_SIGNATURE_INFO ||
-	    tag == TL_H_SIGNATURE_ALGORITHM_INFO;
+	    tag == TL_H_SIGNATURE_ALGORITHM_INFO || tag == TL_H_ENC_INFO ||
+	    tag == TL_H_ENC_IV_INFO || tag == TL_H_ENC_KEY_INFO;
 }
 
 static void
@@ -804,6 +829,12 @@ trustlist_encode(const struct trustlist_spec *spec, uint8_t **out,
 		    spec->nentries);
 		goto out;
 	}
+	if (spec->extra_header_len > 0 && spec->extra_header == NULL) {
+		r = ts_error(TS_ERR_INVALID,
+		    "%zu extra header bytes announced, none given",
+		    spec->extra_header_len);
+		goto out;
+	}
 
 	ver[0] = spec->ver_major;
 	ver[1] = spec->ver_minor;
@@ -831,6 +862,9 @@ trustlist_encode(const struct trustlist_spec *spec, uint8_t **out,
 	at = w.len;
 	if ((r = tlv_put_str(&w, TL_H_FILENAME, spec->filename)) != 0 ||
 	    (r = tlv_put_u32(&w, TL_H_TIMESTAMP, spec->timestamp)) != 0)
+		goto out;
+	if (spec->extra_header_len > 0 && (r = wbuf_put_bytes(&w,
+	    spec->extra_header, spec->extra_header_len)) != 0)
 		goto out;
 
 	/* The header length counts the signature element still to come. */

@@ -1,6 +1,7 @@
 /*
- * trustlist.h - ITLFile.tlv / CTLFile.tlv byte format (FORMATS.md 1-3):
- * parse any trust list (ours or a third party's) and encode ours.
+ * trustlist.h - ITLFile.tlv / CTLFile.tlv byte format (FORMATS.md 1-3)
+ * and the .sgn / .enc.sgn header (5, 6): parse any trust list (ours or a
+ * third party's) and encode ours.
  * Bytes only: no I/O, no crypto. Signing is done by the caller between
  * trustlist_encode() and trustlist_set_signature().
  */
@@ -32,6 +33,19 @@ enum {
 	TL_H_PADDING = 13,
 	TL_H_FILENAME = 14,
 	TL_H_TIMESTAMP = 15,
+	/* .enc.sgn only (FORMATS.md 6) */
+	TL_H_ENC_INFO = 16,       /* container: 17, 21 */
+	TL_H_ENC_IV_INFO = 17,    /* container: 18, 19, 20 */
+	TL_H_ENC_IV_TYPE = 18,
+	TL_H_ENC_IV = 19,
+	TL_H_ENC_PADDING = 20,
+	TL_H_ENC_KEY_INFO = 21,   /* container: 22, 23, 24, 25 */
+	TL_H_ENC_KEY_TYPE = 22,
+	TL_H_ENC_KEY_BITS = 23,
+	TL_H_ENC_KEY_ALG = 24,
+	TL_H_ENC_KEY = 25,
+	TL_H_ENC_DIGEST_ALG = 26,
+	TL_H_ENC_DIGEST = 27,
 	TL_H_SIGNER_VERSION = 28,
 };
 
@@ -141,7 +155,10 @@ struct trustlist {
  * (version, header length, signature, hash algorithm, signer serial and
  * issuer) are errors with a detail naming the byte offset. Unknown tags
  * in records and unknown role codes are kept, not rejected. Files over
- * 65,535 bytes parse (the caller flags them).
+ * 65,535 bytes parse (the caller flags them). Versions 1.0 (.sgn) and 2.0
+ * (.enc.sgn) are a header and an opaque payload from HEADER_LENGTH on, no
+ * records; the .enc.sgn tags 16-27 are header elements (16, 17 and 21
+ * containers, their children listed in elems like those of 3, 7 and 9).
  */
 int trustlist_parse(const uint8_t *data, size_t len, struct trustlist *tl);
 void trustlist_free(struct trustlist *tl);
@@ -198,6 +215,10 @@ struct trustlist_spec {
 	 * trust-list limits (size, SAST count) apply only when NULL */
 	const uint8_t *payload;
 	size_t payload_len;
+	/* .enc.sgn: header elements, already encoded, written after
+	 * TIMESTAMP and before the padding (counted in HEADER_LENGTH) */
+	const uint8_t *extra_header;
+	size_t extra_header_len;
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "ops/trustfile.h"
 #include "ops/publish.h"
 #include "ops/recover.h"
+#include "ops/sign.h"
 #include "util/error.h"
 #include "x509/cert.h"
 
@@ -199,7 +200,8 @@ cert_generate(struct app *a, const struct cert_gen *g,
 		goto out;
 	in_tx = 0;
 	have_key = 0; /* committed: the key is the inventory's now */
-	r = ops_publish_flush(a);
+	if ((r = ops_publish_flush(a)) == 0 && res->itl_rebuilt > 0)
+		r = ops_sign_default_config(a);
 out:
 	if (in_tx) {
 		ops_publish_discard(a);
@@ -304,8 +306,10 @@ cert_regenerate(struct app *a, const struct cert_gen *g,
 	in_tx = 0;
 	have_key = 0;
 	ops_fault("crash_after_commit");
-	/* install the files, name the new key, disable the old one */
-	if ((r = ops_recover(a)) != 0)
+	/* install the files, name the new key, disable the old one; the
+	 * default configuration follows the trust files */
+	if ((r = ops_recover(a)) != 0 ||
+	    (res->itl_rebuilt > 0 && (r = ops_sign_default_config(a)) != 0))
 		goto out;
 	if ((r = inventory_param_get(a->inv, "security-mode", "non-secure",
 	    &v)) != 0)

@@ -10,6 +10,7 @@
 #include "ops/trustfile.h"
 #include "ops/publish.h"
 #include "ops/recover.h"
+#include "ops/sign.h"
 #include "util/error.h"
 #include "x509/cert.h"
 #include "x509/csr.h"
@@ -303,7 +304,8 @@ cert_import(struct app *a, const char *purpose, const char *node,
 	in_tx = 0;
 	stored = 0;
 	/* install files, give the key its final label, retire the old one */
-	r = ops_recover(a);
+	if ((r = ops_recover(a)) == 0 && res->itl_rebuilt > 0)
+		r = ops_sign_default_config(a);
 out:
 	if (in_tx) {
 		ops_publish_discard(a);

@@ -8,6 +8,8 @@
 
 #include <time.h>
 
+#include <openssl/x509.h>
+
 #include "format/trustlist.h"
 
 struct tl_report {
@@ -33,5 +35,14 @@ struct tl_report {
  */
 int ops_trustlist_inspect(const char *path, struct tl_report *rep);
 void tl_report_free(struct tl_report *rep);
+
+/*
+ * A signed configuration file (.sgn, version 1.0): parsed like a trust
+ * list; its signature is checked with signer (the TFTP certificate) when
+ * given, else verify_rc says why it could not be. payload / payload_len:
+ * the original file.
+ */
+int ops_sgn_inspect(const char *path, X509 *signer, struct tl_report *rep,
+    const uint8_t **payload, size_t *payload_len);
 
 #endif

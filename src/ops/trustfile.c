@@ -11,6 +11,7 @@
 #include "format/trustlist.h"
 #include "ops/gate.h"
 #include "ops/publish.h"
+#include "ops/sign.h"
 #include "util/error.h"
 #include "util/fileio.h"
 #include "x509/cert.h"
@@ -480,7 +481,11 @@ in_transaction(struct app *a, const char *op, const char *node,
 		    o->previous, o->force);
 		return r;
 	}
-	return ops_publish_flush(a);
+	if ((r = ops_publish_flush(a)) != 0)
+		return r;
+	/* autoregistration: the default configuration follows the trust
+	 * files */
+	return ops_sign_default_config(a);
 }
 
 struct one {

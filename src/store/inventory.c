@@ -114,6 +114,14 @@ static const char *const migrations[] = {
 	"  result TEXT NOT NULL,"
 	"  prev TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);",
+
+	/* 5: what each configuration file was last signed as */
+	"CREATE TABLE signed_files ("
+	"  path TEXT PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL,"
+	"  signer TEXT NOT NULL,"
+	"  output TEXT NOT NULL,"
+	"  signed INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1045,4 +1053,46 @@ sqlite3 *
 inventory_db(struct inventory *inv)
 {
 	return inv->db;
+}
+
+int
+inventory_signed_list(struct inventory *inv,
+    int (*cb)(const char *path, const char *sha256, const char *signer,
+    const char *output, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	if ((r = prepare(inv, "SELECT path, sha256, signer, output FROM "
+	    "signed_files ORDER BY path", &st)) != 0)
+		return r;
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = cb((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = dberr(inv, "signed files");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+inventory_signed_put(struct inventory *inv, const char *path,
+    const char *sha256, const char *signer, const char *output)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = prepare(inv, "INSERT INTO signed_files(path, sha256, signer, "
+	    "output, signed) VALUES (?, ?, ?, ?, strftime('%s','now')) ON "
+	    "CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, signer = "
+	    "excluded.signer, output = excluded.output, signed = "
+	    "excluded.signed", &st)) != 0)
+		return r;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, signer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, output, -1, SQLITE_STATIC);
+	return step_done(inv, st, "signed file");
 }

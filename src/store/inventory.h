@@ -97,7 +97,7 @@ struct published {
 int inventory_open(const char *state_dir, int create, struct inventory **out);
 void inventory_close(struct inventory *inv);
 int inventory_schema_version(struct inventory *inv);
-#define INVENTORY_SCHEMA_VERSION 4
+#define INVENTORY_SCHEMA_VERSION 5
 
 int inventory_begin(struct inventory *inv);
 int inventory_commit(struct inventory *inv);
@@ -155,6 +155,13 @@ int inventory_csr_get(struct inventory *inv, long node_id, const char *purpose,
     struct csr_row *out);
 int inventory_csr_delete(struct inventory *inv, long id);
 void csr_row_free(struct csr_row *c);
+
+/* Signed configuration files: content SHA-256, signer serial, output. */
+int inventory_signed_list(struct inventory *inv,
+    int (*cb)(const char *path, const char *sha256, const char *signer,
+    const char *output, void *), void *arg);
+int inventory_signed_put(struct inventory *inv, const char *path,
+    const char *sha256, const char *signer, const char *output);
 
 /* The publication journal. */
 int inventory_pending_add(struct inventory *inv, const struct pending_file *p);

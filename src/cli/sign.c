@@ -1,0 +1,154 @@
+/* sign.c - `tlvsign sign` and `tlvsign strip`: parsing and output only. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "ops/app.h"
+#include "ops/inspect.h"
+#include "ops/sign.h"
+#include "util/error.h"
+#include "util/fileio.h"
+
+/* A progress bar on the terminal, redrawn at most every 1/100. */
+static void
+progress(size_t done, size_t total, void *arg)
+{
+	size_t *last = arg, width = 40, fill;
+
+	if (total == 0 || (done != total && (done - *last) * 100 < total))
+		return;
+	*last = done;
+	fill = done * width / total;
+	fprintf(stderr, "\rsigning [%-*.*s] %zu/%zu", (int)width, (int)fill,
+	    "########################################", done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+cmd_sign(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "out-dir", required_argument, NULL, 'o' },
+		{ "filename", required_argument, NULL, 'f' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sign_opts o;
+	struct sign_result res;
+	struct app a;
+	const char *dir = NULL;
+	size_t last = 0;
+	double t0, secs;
+	int ch, r;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o.node = optarg; break;
+		case 'o': o.out_dir = optarg; break;
+		case 'f': o.filename = optarg; break;
+		case 'd': dir = optarg; break;
+		case 'j':
+			if (cli_parse_uint("--jobs", optarg, &o.jobs) != 0)
+				return EXIT_USAGE;
+			break;
+		case 'a': o.all = 1; break;
+		default: return cli_usage("sign: bad option");
+		}
+	}
+	if ((dir == NULL) == (optind == argc))
+		return cli_usage("sign FILE... or sign --dir DIR [--out-dir D] "
+		    "[--jobs N] [--all]");
+	if (isatty(STDERR_FILENO) && !c->json) {
+		o.progress = progress;
+		o.progress_arg = &last;
+	}
+	if (o.out_dir != NULL && (r = dir_create(o.out_dir, 0755)) != 0)
+		return cli_fail(r);
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) != 0)
+		return cli_fail(r);
+	t0 = now_seconds();
+	if (dir != NULL)
+		r = ops_sign_dir(&a, dir, &o, &res);
+	else
+		r = ops_sign_files(&a, argv + optind, (size_t)(argc - optind),
+		    &o, &res);
+	secs = now_seconds() - t0;
+	app_close(&a);
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "files", json_integer((json_int_t)res.total));
+		json_object_set_new(j, "signed",
+		    json_integer((json_int_t)res.signed_count));
+		json_object_set_new(j, "skipped",
+		    json_integer((json_int_t)res.skipped));
+		json_object_set_new(j, "failed",
+		    json_integer((json_int_t)res.failed));
+		json_object_set_new(j, "seconds", json_real(secs));
+		json_object_set_new(j, "files_per_second", json_real(secs > 0 ?
+		    (double)res.signed_count / secs : 0));
+		cli_json_print(j);
+	} else if (res.total > 1 || dir != NULL) {
+		printf("%zu file%s: %zu signed, %zu unchanged and skipped, %zu "
+		    "failed (%.1f s, %.0f files/s)\n", res.total,
+		    res.total == 1 ? "" : "s", res.signed_count, res.skipped,
+		    res.failed, secs, secs > 0 ? (double)res.signed_count /
+		    secs : 0);
+	} else if (r == 0) {
+		printf("%s\n", res.signed_count ? res.last_path :
+		    "unchanged since its last signature: skipped");
+	}
+	return r != 0 ? cli_fail(r) : EXIT_OK;
+}
+
+int
+cmd_strip(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tl_report rep;
+	const uint8_t *payload;
+	const char *out = NULL;
+	size_t len;
+	int ch, r;
+
+	(void)c;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'o')
+			return cli_usage("strip: bad option");
+		out = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_usage("strip FILE.sgn [--out FILE]");
+	if ((r = ops_sgn_inspect(argv[optind], NULL, &rep, &payload, &len)) !=
+	    0)
+		return cli_fail(r);
+	if (out != NULL)
+		r = file_write_atomic(out, payload, len, 0644);
+	else if (fwrite(payload, 1, len, stdout) != len || fflush(stdout) != 0)
+		r = ts_error(TS_ERR_IO, "cannot write to standard output");
+	tl_report_free(&rep);
+	return r != 0 ? cli_fail(r) : EXIT_OK;
+}

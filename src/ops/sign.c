@@ -1,0 +1,507 @@
+/* sign.c - .sgn configuration files, one or thousands at a time. */
+#include "ops/sign.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format/trustlist.h"
+#include "ops/publish.h"
+#include "ops/trustfile.h"
+#include "util/error.h"
+#include "util/fileio.h"
+#include "x509/cert.h"
+#include "x509/tlverify.h"
+
+#define SGN_MAX_INPUT (16 * 1024 * 1024)
+
+/* The TFTP key and what the header says about it; shared read-only by
+ * the workers (object handles are valid in every session). */
+struct signer {
+	struct token_key key;
+	char *subject, *issuer;
+	uint8_t *serial;
+	size_t serial_len;
+	char serial_hex[130];
+	uint8_t hash;
+};
+
+static void
+signer_free(struct signer *s)
+{
+	free(s->subject);
+	free(s->issuer);
+	free(s->serial);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+signer_load(struct app *a, const char *node, struct signer *s)
+{
+	struct node n;
+	struct cert_row row;
+	X509 *x = NULL;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if ((r = inventory_node_get(a->inv, node, &n)) != 0)
+		return r;
+	if (!(n.services & SVC_TFTP))
+		return ts_error(TS_ERR_INVALID, "%s does not run TFTP: "
+		    "configuration files are signed with a TFTP node's key",
+		    n.host);
+	if (inventory_cert_active(a->inv, n.id, "CallManager", &row) != 0)
+		return ts_error(TS_ERR_NOTFOUND, "%s has no CallManager "
+		    "certificate to sign with: run `tlvsign cert generate "
+		    "CallManager`", n.host);
+	if ((r = app_find_key(a, row.key_id, &s->key)) != 0 ||
+	    (r = cert_from_der(row.der, row.der_len, &x)) != 0 ||
+	    (r = cert_dn_text(X509_get_subject_name(x), ';', &s->subject)) ||
+	    (r = cert_dn_text(X509_get_issuer_name(x), ';', &s->issuer)) ||
+	    (r = cert_serial(x, &s->serial, &s->serial_len)) ||
+	    (r = ops_trust_digest(a, &s->hash)))
+		goto out;
+	if (s->key.type != TOKEN_KEY_RSA ||
+	    trustlist_modulus_code(s->key.bits) < 0) {
+		r = ts_error(TS_ERR_INVALID, "the CallManager key is not RSA "
+		    "1024/2048/4096: phones verify only those");
+		goto out;
+	}
+	snprintf(s->serial_hex, sizeof(s->serial_hex), "%s", row.serial);
+out:
+	X509_free(x);
+	cert_row_free(&row);
+	if (r != 0)
+		signer_free(s);
+	return r;
+}
+
+/* Header + payload, signed in the token (this thread's session). */
+static int
+sgn_make(struct app *a, const struct signer *s, const char *name,
+    const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
+{
+	struct trustlist_spec spec;
+	uint8_t *unsig = NULL, *sig = NULL;
+	size_t ulen, slen, sig_at;
+	int r;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.ver_major = 1;
+	spec.ver_minor = 0;
+	spec.signer_name = s->subject;
+	spec.signer_issuer = s->issuer;
+	spec.signer_serial = s->serial;
+	spec.signer_serial_len = s->serial_len;
+	spec.hash_alg = s->hash;
+	spec.sig_len = s->key.bits / 8;
+	spec.filename = name;
+	spec.timestamp = (uint32_t)time(NULL);
+	spec.payload = data;
+	spec.payload_len = len;
+	if ((r = trustlist_encode(&spec, &unsig, &ulen, &sig_at)) == 0 &&
+	    (r = token_sign(a->token, &s->key, tl_hash_md(s->hash), unsig, ulen,
+	    &sig, &slen)) == 0)
+		r = trustlist_set_signature(unsig, ulen, sig_at, sig, slen, out,
+		    outlen);
+	free(unsig);
+	free(sig);
+	return r;
+}
+
+/* One job: a file to sign. */
+struct job {
+	char *path;      /* input */
+	char *output;    /* the .sgn */
+	char sha256[65];
+	int done;        /* 1 signed, 2 skipped, -1 failed */
+};
+
+struct known {
+	char *path, *sha256, *signer, *output;
+};
+
+struct pool {
+	struct app *a;
+	const struct signer *s;
+	const struct sign_opts *o;
+	struct job *jobs;
+	size_t n, next, finished;
+	const struct known *known;
+	size_t nknown;
+	pthread_mutex_t lock;
+	char first_error[1024];
+	size_t failed;
+};
+
+static int
+known_cmp(const void *k, const void *e)
+{
+	return strcmp(k, ((const struct known *)e)->path);
+}
+
+/* Unchanged since its last signature by the same key, and still there. */
+static int
+unchanged(const struct pool *p, const struct job *j)
+{
+	const struct known *k;
+
+	if (p->o->all || p->known == NULL)
+		return 0;
+	k = bsearch(j->path, p->known, p->nknown, sizeof(*k), known_cmp);
+	return k != NULL && strcmp(k->sha256, j->sha256) == 0 &&
+	    strcmp(k->signer, p->s->serial_hex) == 0 &&
+	    strcmp(k->output, j->output) == 0 && access(j->output, F_OK) == 0;
+}
+
+static int
+sign_one(struct pool *p, struct job *j)
+{
+	char md5[33], sha1[41], name[512], *copy;
+	uint8_t *data = NULL, *sgn = NULL;
+	size_t len, slen;
+	int r;
+
+	if ((r = file_read(j->path, SGN_MAX_INPUT, &data, &len)) != 0)
+		return r;
+	digests_hex(data, len, md5, sha1, j->sha256);
+	if (unchanged(p, j)) {
+		free(data);
+		j->done = 2;
+		return 0;
+	}
+	if (p->o->filename != NULL) {
+		snprintf(name, sizeof(name), "%s", p->o->filename);
+	} else {
+		if ((copy = strdup(j->path)) == NULL) {
+			free(data);
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		}
+		snprintf(name, sizeof(name), "%s.sgn", basename(copy));
+		free(copy);
+	}
+	if ((r = sgn_make(p->a, p->s, name, data, len, &sgn, &slen)) == 0 &&
+	    (r = ops_fault("sign_write")) == 0)
+		r = file_write_atomic(j->output, sgn, slen, 0644);
+	free(data);
+	free(sgn);
+	if (r == 0)
+		j->done = 1;
+	return r;
+}
+
+static void *
+worker(void *arg)
+{
+	struct pool *p = arg;
+	struct job *j;
+	size_t i, done;
+	int r;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		i = p->next < p->n ? p->next++ : p->n;
+		pthread_mutex_unlock(&p->lock);
+		if (i == p->n)
+			break;
+		j = &p->jobs[i];
+		if ((r = sign_one(p, j)) != 0) {
+			j->done = -1;
+			pthread_mutex_lock(&p->lock);
+			if (p->failed++ == 0)
+				snprintf(p->first_error, sizeof(p->first_error),
+				    "%s: %s", j->path, ts_error_detail(r));
+			pthread_mutex_unlock(&p->lock);
+		}
+		pthread_mutex_lock(&p->lock);
+		done = ++p->finished;
+		if (p->o->progress != NULL)
+			p->o->progress(done, p->n, p->o->progress_arg);
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+struct known_set {
+	struct known *v;
+	size_t n, cap;
+};
+
+static int
+collect_known(const char *path, const char *sha256, const char *signer,
+    const char *output, void *arg)
+{
+	struct known_set *ks = arg;
+	struct known *grown;
+
+	if (ks->n == ks->cap) {
+		ks->cap = ks->cap ? ks->cap * 2 : 256;
+		if ((grown = realloc(ks->v, ks->cap * sizeof(*grown))) == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		ks->v = grown;
+	}
+	ks->v[ks->n].path = strdup(path);
+	ks->v[ks->n].sha256 = strdup(sha256);
+	ks->v[ks->n].signer = strdup(signer);
+	ks->v[ks->n].output = strdup(output);
+	ks->n++;
+	return 0;
+}
+
+static void
+known_free(struct known_set *ks)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++) {
+		free(ks->v[i].path);
+		free(ks->v[i].sha256);
+		free(ks->v[i].signer);
+		free(ks->v[i].output);
+	}
+	free(ks->v);
+	memset(ks, 0, sizeof(*ks));
+}
+
+static unsigned
+cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+/* Sign the jobs with a pool of workers, then record what was signed in
+ * one transaction (audited). */
+static int
+run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
+    struct sign_result *res)
+{
+	struct signer s;
+	struct known_set ks = { NULL, 0, 0 };
+	struct pool p;
+	pthread_t th[64];
+	unsigned nth = o->jobs ? o->jobs : cores(), i, started = 0;
+	size_t k;
+	int r;
+
+	if (nth > 64)
+		nth = 64;
+	if (nth > n)
+		nth = n ? (unsigned)n : 1;
+	res->total = n;
+	if ((r = signer_load(a, o->node, &s)) != 0)
+		return r;
+	if ((r = inventory_signed_list(a->inv, collect_known, &ks)) != 0)
+		goto out;
+	memset(&p, 0, sizeof(p));
+	p.a = a;
+	p.s = &s;
+	p.o = o;
+	p.jobs = jobs;
+	p.n = n;
+	p.known = ks.v;
+	p.nknown = ks.n;
+	pthread_mutex_init(&p.lock, NULL);
+	for (i = 0; i < nth; i++)
+		if (pthread_create(&th[i], NULL, worker, &p) == 0)
+			started++;
+	if (started == 0)
+		worker(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	if ((r = inventory_begin(a->inv)) != 0)
+		goto out;
+	for (k = 0; k < n && r == 0; k++) {
+		if (jobs[k].done == 1) {
+			res->signed_count++;
+			r = inventory_signed_put(a->inv, jobs[k].path,
+			    jobs[k].sha256, s.serial_hex, jobs[k].output);
+			snprintf(res->last_path, sizeof(res->last_path), "%s",
+			    jobs[k].output);
+		} else if (jobs[k].done == 2) {
+			res->skipped++;
+		}
+	}
+	res->failed = p.failed;
+	snprintf(res->first_error, sizeof(res->first_error), "%s",
+	    p.first_error);
+	if (r == 0)
+		r = app_audit(a, "config.sign", 0, "files=%zu signed=%zu "
+		    "skipped=%zu failed=%zu signer=%s", n, res->signed_count,
+		    res->skipped, res->failed, s.serial_hex);
+	if (r == 0)
+		r = inventory_commit(a->inv);
+	else
+		inventory_rollback(a->inv);
+	if (r == 0 && p.failed > 0)
+		r = ts_error(TS_ERR_IO, "%zu file%s could not be signed; the "
+		    "first: %s", p.failed, p.failed == 1 ? "" : "s",
+		    p.first_error);
+out:
+	known_free(&ks);
+	signer_free(&s);
+	return r;
+}
+
+static void
+jobs_free(struct job *jobs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(jobs[i].path);
+		free(jobs[i].output);
+	}
+	free(jobs);
+}
+
+/* The .sgn path of path: beside it, or in out_dir keeping rel. */
+static char *
+output_for(const char *path, const char *rel, const char *out_dir)
+{
+	char *o = NULL;
+
+	if (out_dir == NULL)
+		return asprintf(&o, "%s.sgn", path) < 0 ? NULL : o;
+	return asprintf(&o, "%s/%s.sgn", out_dir, rel) < 0 ? NULL : o;
+}
+
+int
+ops_sign_files(struct app *a, char *const *paths, size_t n,
+    const struct sign_opts *o, struct sign_result *res)
+{
+	struct job *jobs;
+	char *copy;
+	size_t i;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (o->filename != NULL && n != 1)
+		return ts_error(TS_ERR_INVALID, "--filename names one file's "
+		    "internal name: sign one file with it");
+	if ((jobs = calloc(n ? n : 1, sizeof(*jobs))) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n && r == 0; i++) {
+		if ((copy = strdup(paths[i])) == NULL ||
+		    (jobs[i].path = strdup(paths[i])) == NULL ||
+		    (jobs[i].output = output_for(paths[i], basename(copy),
+		    o->out_dir)) == NULL)
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+		free(copy);
+	}
+	if (r == 0)
+		r = run_jobs(a, jobs, n, o, res);
+	jobs_free(jobs, n);
+	return r;
+}
+
+/* nftw has no context argument: one directory walk at a time. */
+static struct {
+	struct job *v;
+	size_t n, cap;
+	size_t rootlen;
+	const char *out_dir;
+	int err;
+} walk;
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && strcmp(s + ls - lx, suffix) == 0;
+}
+
+static int
+visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	const char *base = path + ftw->base;
+	struct job *grown;
+
+	(void)st;
+	if (type != FTW_F || base[0] == '.' || ends_with(base, ".sgn") ||
+	    strstr(base, ".tmp.") != NULL || ends_with(base, ".tlv"))
+		return 0;
+	if (walk.n == walk.cap) {
+		walk.cap = walk.cap ? walk.cap * 2 : 1024;
+		if ((grown = realloc(walk.v, walk.cap * sizeof(*grown))) ==
+		    NULL) {
+			walk.err = ts_error(TS_ERR_NOMEM, "out of memory");
+			return 1;
+		}
+		walk.v = grown;
+	}
+	memset(&walk.v[walk.n], 0, sizeof(walk.v[0]));
+	if ((walk.v[walk.n].path = strdup(path)) == NULL ||
+	    (walk.v[walk.n].output = output_for(path, path + walk.rootlen + 1,
+	    walk.out_dir)) == NULL) {
+		free(walk.v[walk.n].path);
+		walk.err = ts_error(TS_ERR_NOMEM, "out of memory");
+		return 1;
+	}
+	walk.n++;
+	return 0;
+}
+
+int
+ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
+    struct sign_result *res)
+{
+	size_t i;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (o->filename != NULL)
+		return ts_error(TS_ERR_INVALID, "--filename names one file's "
+		    "internal name, not a directory's");
+	memset(&walk, 0, sizeof(walk));
+	walk.rootlen = strlen(dir);
+	while (walk.rootlen > 1 && dir[walk.rootlen - 1] == '/')
+		walk.rootlen--;
+	walk.out_dir = o->out_dir;
+	if (nftw(dir, visit, 32, FTW_PHYS) != 0 && walk.err == 0)
+		r = ts_error(TS_ERR_IO, "cannot read the directory %s: %s", dir,
+		    strerror(errno));
+	else
+		r = walk.err;
+	/* output directories mirror the input tree */
+	for (i = 0; r == 0 && o->out_dir != NULL && i < walk.n; i++) {
+		char *d = strdup(walk.v[i].output);
+
+		if (d == NULL)
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+		else
+			r = dir_create(dirname(d), 0755);
+		free(d);
+	}
+	if (r == 0)
+		r = run_jobs(a, walk.v, walk.n, o, res);
+	jobs_free(walk.v, walk.n);
+	memset(&walk, 0, sizeof(walk));
+	return r;
+}
+
+int
+ops_sign_default_config(struct app *a)
+{
+	struct sign_opts o;
+	struct sign_result res;
+	char path[4096], *paths[1];
+
+	snprintf(path, sizeof(path), "%s/XMLDefault.cnf.xml", a->conf.tftp_dir);
+	if (access(path, F_OK) != 0)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.jobs = 1;
+	o.all = 1;
+	paths[0] = path;
+	return ops_sign_files(a, paths, 1, &o, &res);
+}

@@ -1,0 +1,45 @@
+/*
+ * sign.h - signed phone configuration files (.sgn, FORMATS.md section 5):
+ * the original bytes behind a version 1.0 header, signed in the token by
+ * the TFTP node's CallManager key. One file, or a whole directory in
+ * parallel (one PKCS#11 session per worker thread), incrementally: a file
+ * whose content and signer did not change since its last signature is
+ * skipped. Every .sgn is written atomically.
+ */
+#ifndef TLVSIGN_OPS_SIGN_H
+#define TLVSIGN_OPS_SIGN_H
+
+#include "ops/app.h"
+
+struct sign_opts {
+	const char *node;       /* the TFTP node whose key signs (publisher) */
+	const char *out_dir;    /* NULL: beside each file */
+	const char *filename;   /* internal name (single file only) */
+	unsigned jobs;          /* worker threads; 0: one per core */
+	int all;                /* sign even unchanged files */
+	/* progress, called from any worker (serialised) */
+	void (*progress)(size_t done, size_t total, void *arg);
+	void *progress_arg;
+};
+
+struct sign_result {
+	size_t total, signed_count, skipped, failed;
+	char first_error[1024];
+	char last_path[4096];
+};
+
+/* Sign each file; stops at the first failure. */
+int ops_sign_files(struct app *a, char *const *paths, size_t n,
+    const struct sign_opts *o, struct sign_result *res);
+
+/* Sign every configuration file under dir (not .sgn, not staged
+ * files). Failures are counted, the first one kept; returns TS_ERR_IO
+ * when any file failed. */
+int ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
+    struct sign_result *res);
+
+/* The autoregistration default file: TFTP_DIR/XMLDefault.cnf.xml, signed
+ * whenever trust files are published (0 when it does not exist). */
+int ops_sign_default_config(struct app *a);
+
+#endif
