@@ -141,18 +141,20 @@ get_u16(const struct tlv *t, uint16_t *v)
 }
 
 int
-encsgn_parse_info(const struct trustlist *tl, struct encsgn_info *out)
+encsgn_parse_info(const struct trustlist *tl, struct encsgn_info *info)
 {
 	const struct trustlist_header *h = &tl->hdr;
 	const struct tlv *e[ENC_LAST_TAG + 1];
 	const struct tlv *t;
+	struct encsgn_info v, *out = &v; /* *info is set only on success */
 	struct rbuf b;
 	const uint8_t *p;
 	size_t i, dsize;
 	uint8_t tag;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	memset(info, 0, sizeof(*info));
+	memset(&v, 0, sizeof(v));
 	memset(e, 0, sizeof(e));
 	if (h->ver_major != 2 || h->ver_minor != 0)
 		return ts_error(TS_ERR_FORMAT,
@@ -221,6 +223,7 @@ encsgn_parse_info(const struct trustlist *tl, struct encsgn_info *out)
 		    trustlist_hash_name(out->digest_alg), dsize);
 	out->digest = t->val;
 	out->digest_len = t->len;
+	*info = v;
 	return 0;
 }
 

@@ -15,13 +15,13 @@
 #define ENCSGN_BLOCK 16 /* AES block: the plaintext pads to a multiple */
 
 struct encsgn_info {
-	uint8_t iv[16];
-	uint16_t pad_count;        /* tag 20 */
-	uint16_t key_bits;         /* tag 23: size of the encrypted key in bits */
-	const uint8_t *enc_key;    /* tag 25 */
+	uint8_t iv[16];         /* tag 19 */
+	uint16_t pad_count;     /* tag 20 */
+	uint16_t key_bits;      /* tag 23: size of the encrypted key in bits */
+	const uint8_t *enc_key; /* tag 25 */
 	size_t enc_key_len;
-	uint8_t digest_alg;        /* tag 26: TL_HASH_SHA1 or TL_HASH_SHA512 */
-	const uint8_t *digest;     /* tag 27 */
+	uint8_t digest_alg;     /* tag 26: TL_HASH_SHA1 or TL_HASH_SHA512 */
+	const uint8_t *digest;  /* tag 27 */
 	size_t digest_len;
 };
 

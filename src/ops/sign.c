@@ -163,14 +163,17 @@ unchanged(const struct pool *p, const struct job *j)
 static int
 sign_one(struct pool *p, struct job *j)
 {
-	char md5[33], sha1[41], name[512], *copy;
+	char name[512], *copy;
+	uint8_t d[32];
+	unsigned dl;
 	uint8_t *data = NULL, *sgn = NULL;
 	size_t len, slen;
 	int r;
 
 	if ((r = file_read(j->path, SGN_MAX_INPUT, &data, &len)) != 0)
 		return r;
-	digests_hex(data, len, md5, sha1, j->sha256);
+	EVP_Digest(data, len, d, &dl, EVP_sha256(), NULL);
+	hex_lower(d, dl, j->sha256);
 	if (unchanged(p, j)) {
 		free(data);
 		j->done = 2;
@@ -186,9 +189,11 @@ sign_one(struct pool *p, struct job *j)
 		snprintf(name, sizeof(name), "%s.sgn", basename(copy));
 		free(copy);
 	}
+	/* renamed into place unsynced: the batch is made durable with one
+	 * syncfs before it is recorded */
 	if ((r = sgn_make(p->a, p->s, name, data, len, &sgn, &slen)) == 0 &&
 	    (r = ops_fault("sign_write")) == 0)
-		r = file_write_atomic(j->output, sgn, slen, 0644);
+		r = file_replace_nosync(j->output, sgn, slen, 0644);
 	free(data);
 	free(sgn);
 	if (r == 0)
@@ -317,6 +322,12 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	pthread_mutex_destroy(&p.lock);
+	for (k = 0; k < n; k++)
+		if (jobs[k].done == 1) {
+			if ((r = file_sync_fs(jobs[k].output)) != 0)
+				goto out;
+			break;
+		}
 	if ((r = inventory_begin(a->inv)) != 0)
 		goto out;
 	for (k = 0; k < n && r == 0; k++) {

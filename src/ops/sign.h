@@ -4,7 +4,9 @@
  * the TFTP node's CallManager key. One file, or a whole directory in
  * parallel (one PKCS#11 session per worker thread), incrementally: a file
  * whose content and signer did not change since its last signature is
- * skipped. Every .sgn is written atomically.
+ * skipped. Every .sgn replaces its predecessor atomically (a temporary
+ * file renamed over it); the batch is made durable with one syncfs before
+ * it is recorded in the inventory.
  */
 #ifndef TLVSIGN_OPS_SIGN_H
 #define TLVSIGN_OPS_SIGN_H

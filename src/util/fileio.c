@@ -79,8 +79,8 @@ fsync_dir(const char *path)
 	return r;
 }
 
-int
-file_stage(const char *path, const void *data, size_t len, mode_t mode,
+static int
+stage(const char *path, const void *data, size_t len, mode_t mode, int sync,
     char **staged)
 {
 	const uint8_t *p = data;
@@ -117,7 +117,7 @@ file_stage(const char *path, const void *data, size_t len, mode_t mode,
 		}
 		off += (size_t)n;
 	}
-	if (fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, mode) != 0 || (sync && fsync(fd) != 0)) {
 		r = ts_error(TS_ERR_IO, "cannot sync %s: %s", tmp,
 		    strerror(errno));
 		goto out;
@@ -138,6 +138,44 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
+	return r;
+}
+
+int
+file_stage(const char *path, const void *data, size_t len, mode_t mode,
+    char **staged)
+{
+	return stage(path, data, len, mode, 1, staged);
+}
+
+int
+file_replace_nosync(const char *path, const void *data, size_t len,
+    mode_t mode)
+{
+	char *staged;
+	int r;
+
+	if ((r = stage(path, data, len, mode, 0, &staged)) != 0)
+		return r;
+	if (rename(staged, path) != 0) {
+		r = ts_error(TS_ERR_IO, "cannot replace %s: %s", path,
+		    strerror(errno));
+		unlink(staged);
+	}
+	free(staged);
+	return r;
+}
+
+int
+file_sync_fs(const char *path)
+{
+	int fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || syncfs(fd) != 0)
+		r = ts_error(TS_ERR_IO, "cannot sync the file system of %s: %s",
+		    path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

@@ -26,6 +26,14 @@ int file_stage(const char *path, const void *data, size_t len, mode_t mode,
     char **staged);
 int file_install(const char *staged, const char *path);
 
+/* Bulk variant: write a temporary file and rename it over path, without
+ * syncing; the caller makes the batch durable with file_sync_fs once. A
+ * reader sees the old file or the new one, never a torn one. */
+int file_replace_nosync(const char *path, const void *data, size_t len,
+    mode_t mode);
+/* syncfs(2) of the file system holding path. */
+int file_sync_fs(const char *path);
+
 /* mkdir -p with mode for the directories created. */
 int dir_create(const char *path, mode_t mode);
 

@@ -69,7 +69,8 @@ aes_cbc(int enc, const uint8_t *key, const uint8_t *iv, const uint8_t *in,
 		return ts_error(TS_ERR_LIMIT,
 		    "%zu bytes are too many to encrypt at once", n);
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return ts_error(TS_ERR_NOMEM, "cannot allocate a cipher context");
+		return ts_error(TS_ERR_NOMEM,
+		    "cannot allocate a cipher context");
 	ok = EVP_CipherInit_ex(ctx, EVP_aes_128_cbc(), NULL, key, iv, enc) &&
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) &&
 	    EVP_CipherUpdate(ctx, out, &a, in, (int)n) &&
@@ -290,7 +291,8 @@ confenc_decrypt(const struct encsgn_info *info, const uint8_t *cipher,
 		return r;
 
 	if ((out = malloc(clen)) == NULL)
-		return ts_error(TS_ERR_NOMEM, "cannot allocate %zu bytes", clen);
+		return ts_error(TS_ERR_NOMEM, "cannot allocate %zu bytes",
+		    clen);
 	if ((r = unwrap_key(phone_key, info, key)) != 0)
 		goto out;
 	if ((r = aes_cbc(0, key, info->iv, cipher, clen, out)) != 0)
@@ -307,9 +309,9 @@ confenc_decrypt(const struct encsgn_info *info, const uint8_t *cipher,
 	for (i = n; i < clen; i++)
 		if (out[i] != PAD_BYTE) {
 			r = ts_error(TS_ERR_FORMAT,
-			    "padding byte %zu of the decrypted configuration is "
-			    "0x%02X, not 0x0D: the ciphertext was altered", i,
-			    out[i]);
+			    "padding byte %zu of the decrypted configuration "
+			    "is 0x%02X, not 0x0D: the ciphertext was altered",
+			    i, out[i]);
 			goto out;
 		}
 	*plain = out;
