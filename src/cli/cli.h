@@ -46,6 +46,8 @@ int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_strip(struct cli *c, int argc, char **argv);
+int cmd_encrypt(struct cli *c, int argc, char **argv);
+int cmd_decrypt(struct cli *c, int argc, char **argv);
 
 struct tf_opts;
 struct tf_result;

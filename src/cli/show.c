@@ -34,6 +34,18 @@ header_tag_name(uint8_t tag)
 	case TL_H_FILENAME: return "FILENAME";
 	case TL_H_TIMESTAMP: return "TIMESTAMP";
 	case TL_H_SIGNER_VERSION: return "SIGNERVERSION";
+	case TL_H_ENC_INFO: return "ENCRYPTIONINFO";
+	case TL_H_ENC_IV_INFO: return "IVINFO";
+	case TL_H_ENC_IV_TYPE: return "IVTYPE";
+	case TL_H_ENC_IV: return "IV";
+	case TL_H_ENC_PADDING: return "PADDING";
+	case TL_H_ENC_KEY_INFO: return "KEYINFO";
+	case TL_H_ENC_KEY_TYPE: return "KEYTYPE";
+	case TL_H_ENC_KEY_BITS: return "KEYSIZE";
+	case TL_H_ENC_KEY_ALG: return "KEYALGORITHM";
+	case TL_H_ENC_KEY: return "ENCRYPTEDKEY";
+	case TL_H_ENC_DIGEST_ALG: return "DIGESTALGORITHM";
+	case TL_H_ENC_DIGEST: return "DIGEST";
 	}
 	return "UNKNOWN";
 }
@@ -62,7 +74,8 @@ static int
 is_container(uint8_t tag)
 {
 	return tag == TL_H_SIGNER_INFO || tag == TL_H_SIGNATURE_INFO ||
-	    tag == TL_H_SIGNATURE_ALGORITHM_INFO;
+	    tag == TL_H_SIGNATURE_ALGORITHM_INFO || tag == TL_H_ENC_INFO ||
+	    tag == TL_H_ENC_IV_INFO || tag == TL_H_ENC_KEY_INFO;
 }
 
 static char *

@@ -13,6 +13,10 @@
 #include "util/error.h"
 #include "util/fileio.h"
 
+#include <openssl/pem.h>
+
+#define SGN_READ_MAX (16 * 1024 * 1024)
+
 /* A progress bar on the terminal, redrawn at most every 1/100. */
 static void
 progress(size_t done, size_t total, void *arg)
@@ -150,5 +154,121 @@ cmd_strip(struct cli *c, int argc, char **argv)
 	else if (fwrite(payload, 1, len, stdout) != len || fflush(stdout) != 0)
 		r = ts_error(TS_ERR_IO, "cannot write to standard output");
 	tl_report_free(&rep);
+	return r != 0 ? cli_fail(r) : EXIT_OK;
+}
+
+static int
+no_passphrase(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return -1;
+}
+
+int
+cmd_encrypt(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone-cert", required_argument, NULL, 'p' },
+		{ "out-dir", required_argument, NULL, 'o' },
+		{ "node", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sign_opts o;
+	struct app a;
+	const char *certfile = NULL;
+	char encpath[4096], stubpath[4096];
+	X509 *cert = NULL;
+	FILE *fp;
+	int ch, r;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': certfile = optarg; break;
+		case 'o': o.out_dir = optarg; break;
+		case 'n': o.node = optarg; break;
+		default: return cli_usage("encrypt: bad option");
+		}
+	}
+	if (certfile == NULL || optind != argc - 1)
+		return cli_usage("encrypt --phone-cert CERT [--out-dir D] FILE");
+	if ((fp = fopen(certfile, "r")) == NULL ||
+	    (cert = PEM_read_X509(fp, NULL, no_passphrase, NULL)) == NULL) {
+		if (fp != NULL)
+			fclose(fp);
+		return cli_fail(ts_error(TS_ERR_FORMAT, "%s: no PEM certificate "
+		    "(the phone's LSC or MIC)", certfile));
+	}
+	fclose(fp);
+	if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN, &a)) == 0) {
+		r = ops_encrypt_config(&a, argv[optind], cert, &o, encpath,
+		    sizeof(encpath), stubpath, sizeof(stubpath));
+		app_close(&a);
+	}
+	X509_free(cert);
+	if (r != 0)
+		return cli_fail(r);
+	if (c->json) {
+		json_t *j = json_object();
+		json_object_set_new(j, "encrypted", json_string(encpath));
+		json_object_set_new(j, "stub", json_string(stubpath));
+		return cli_json_print(j);
+	}
+	printf("%s\n%s (stub)\n", encpath, stubpath);
+	return EXIT_OK;
+}
+
+int
+cmd_decrypt(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "phone-key", required_argument, NULL, 'k' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *keyfile = NULL, *out = NULL;
+	EVP_PKEY *key = NULL;
+	uint8_t *data = NULL, *plain = NULL;
+	size_t len, plen;
+	FILE *fp;
+	int ch, r;
+
+	(void)c;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'k')
+			keyfile = optarg;
+		else if (ch == 'o')
+			out = optarg;
+		else
+			return cli_usage("decrypt: bad option");
+	}
+	if (keyfile == NULL || optind != argc - 1)
+		return cli_usage("decrypt --phone-key KEY [--out FILE] "
+		    "FILE.enc.sgn");
+	if ((fp = fopen(keyfile, "r")) == NULL ||
+	    (key = PEM_read_PrivateKey(fp, NULL, no_passphrase, NULL)) ==
+	    NULL) {
+		if (fp != NULL)
+			fclose(fp);
+		return cli_fail(ts_error(TS_ERR_FORMAT, "%s: no unencrypted PEM "
+		    "private key", keyfile));
+	}
+	fclose(fp);
+	if ((r = file_read(argv[optind], SGN_READ_MAX, &data, &len)) == 0 &&
+	    (r = ops_decrypt_config(data, len, key, &plain, &plen)) == 0) {
+		if (out != NULL)
+			r = file_write_atomic(out, plain, plen, 0600);
+		else if (fwrite(plain, 1, plen, stdout) != plen ||
+		    fflush(stdout) != 0)
+			r = ts_error(TS_ERR_IO, "cannot write to standard output");
+	}
+	EVP_PKEY_free(key);
+	free(data);
+	free(plain);
 	return r != 0 ? cli_fail(r) : EXIT_OK;
 }

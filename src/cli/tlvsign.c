@@ -61,6 +61,8 @@ static const char usage_text[] =
     "  sign FILE... [--filename NAME] [--out-dir D] | sign --dir DIR "
     "[--jobs N] [--all]\n"
     "  show sgn FILE [--cert PEM] | strip FILE.sgn [--out FILE]\n"
+    "  encrypt --phone-cert CERT FILE | decrypt --phone-key KEY "
+    "FILE.enc.sgn\n"
     "audit:\n"
     "  audit show [--since T] | audit verify\n"
     "\n"
@@ -383,6 +385,10 @@ main(int argc, char **argv)
 		rc = cmd_sign(&c, argc, argv);
 	else if (strcmp(cmd, "strip") == 0)
 		rc = cmd_strip(&c, argc, argv);
+	else if (strcmp(cmd, "encrypt") == 0)
+		rc = cmd_encrypt(&c, argc, argv);
+	else if (strcmp(cmd, "decrypt") == 0)
+		rc = cmd_decrypt(&c, argc, argv);
 	else if (strcmp(cmd, "show") == 0)
 		rc = cmd_show(&c, argc, argv);
 	else if (strcmp(cmd, "help") == 0) {

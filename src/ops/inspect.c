@@ -104,11 +104,12 @@ ops_sgn_inspect(const char *path, X509 *signer, struct tl_report *rep,
 		    saved.detail);
 	}
 	rep->parsed = 1;
-	if (rep->tl.nrecords != 0 || rep->tl.hdr.ver_major != 1 ||
-	    rep->tl.hdr.ver_minor != 0) {
+	if (rep->tl.nrecords != 0 || rep->tl.hdr.ver_minor != 0 ||
+	    (rep->tl.hdr.ver_major != 1 && rep->tl.hdr.ver_major != 2)) {
 		tl_report_free(rep);
 		return ts_error(TS_ERR_FORMAT, "%s is not a signed configuration "
-		    "file (version 1.0 header and the file behind it)", path);
+		    "file (a version 1.0 or 2.0 header and the file behind it)",
+		    path);
 	}
 	*payload = rep->data + rep->tl.hdr.header_length;
 	*payload_len = rep->len - rep->tl.hdr.header_length;

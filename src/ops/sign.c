@@ -11,12 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "format/encsgn.h"
 #include "format/trustlist.h"
 #include "ops/publish.h"
 #include "ops/trustfile.h"
 #include "util/error.h"
 #include "util/fileio.h"
 #include "x509/cert.h"
+#include "x509/confenc.h"
 #include "x509/tlverify.h"
 
 #define SGN_MAX_INPUT (16 * 1024 * 1024)
@@ -82,9 +86,11 @@ out:
 	return r;
 }
 
-/* Header + payload, signed in the token (this thread's session). */
+/* Header (version 1.0, or 2.0 with the encryption elements) + payload,
+ * signed in the token (this thread's session). */
 static int
-sgn_make(struct app *a, const struct signer *s, const char *name,
+sgn_make_v(struct app *a, const struct signer *s, uint8_t major,
+    const uint8_t *extra, size_t extra_len, const char *name,
     const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
 {
 	struct trustlist_spec spec;
@@ -93,8 +99,10 @@ sgn_make(struct app *a, const struct signer *s, const char *name,
 	int r;
 
 	memset(&spec, 0, sizeof(spec));
-	spec.ver_major = 1;
+	spec.ver_major = major;
 	spec.ver_minor = 0;
+	spec.extra_header = extra;
+	spec.extra_header_len = extra_len;
 	spec.signer_name = s->subject;
 	spec.signer_issuer = s->issuer;
 	spec.signer_serial = s->serial;
@@ -113,6 +121,13 @@ sgn_make(struct app *a, const struct signer *s, const char *name,
 	free(unsig);
 	free(sig);
 	return r;
+}
+
+static int
+sgn_make(struct app *a, const struct signer *s, const char *name,
+    const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
+{
+	return sgn_make_v(a, s, 1, NULL, 0, name, data, len, out, outlen);
 }
 
 /* One job: a file to sign. */
@@ -515,4 +530,97 @@ ops_sign_default_config(struct app *a)
 	o.all = 1;
 	paths[0] = path;
 	return ops_sign_files(a, paths, 1, &o, &res);
+}
+
+int
+ops_encrypt_config(struct app *a, const char *path, X509 *phone_cert,
+    const struct sign_opts *o, char *encpath, size_t esize, char *stubpath,
+    size_t ssize)
+{
+	struct signer s;
+	struct encsgn_info info;
+	uint8_t *plain = NULL, *keybuf = NULL, *cipher = NULL, *extra = NULL;
+	uint8_t *enc = NULL, *stub = NULL;
+	size_t plen, clen, elen, extra_len, stublen;
+	char *copy = NULL, *base, *xml = NULL, name[512], stubname[512];
+	const char *dir;
+	int r;
+
+	if ((r = signer_load(a, o->node, &s)) != 0)
+		return r;
+	if ((copy = strdup(path)) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	base = basename(copy);
+	snprintf(name, sizeof(name), "%s.enc.sgn", base);
+	snprintf(stubname, sizeof(stubname), "%s.sgn", base);
+	if (o->out_dir != NULL) {
+		dir = o->out_dir;
+	} else {
+		char *c2 = strdup(path);
+
+		if (c2 == NULL) {
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		snprintf(encpath, esize, "%s", dirname(c2));
+		free(c2);
+		dir = encpath;
+	}
+	snprintf(stubpath, ssize, "%s/%s", dir, stubname);
+	snprintf(encpath, esize, "%s/%s", dir, name);
+	if ((r = file_read(path, SGN_MAX_INPUT, &plain, &plen)) != 0 ||
+	    (r = confenc_encrypt(plain, plen, phone_cert, s.hash, &info,
+	    &keybuf, &cipher, &clen)) != 0 ||
+	    (r = encsgn_encode_info(&info, &extra, &extra_len)) != 0 ||
+	    (r = sgn_make_v(a, &s, 2, extra, extra_len, name, cipher, clen,
+	    &enc, &elen)) != 0 ||
+	    (r = confenc_stub(phone_cert, &xml)) != 0 ||
+	    (r = sgn_make(a, &s, stubname, (const uint8_t *)xml, strlen(xml),
+	    &stub, &stublen)) != 0)
+		goto out;
+	/* the encrypted file first: the stub tells phones to fetch it */
+	if ((r = file_write_atomic(encpath, enc, elen, 0644)) != 0 ||
+	    (r = file_write_atomic(stubpath, stub, stublen, 0644)) != 0)
+		goto out;
+	r = app_audit(a, "config.encrypt", 0, "file=%s signer=%s", name,
+	    s.serial_hex);
+out:
+	if (r != 0)
+		app_audit(a, "config.encrypt", r, "file=%s", path);
+	if (plain != NULL)
+		OPENSSL_cleanse(plain, plen);
+	free(plain);
+	free(keybuf);
+	free(cipher);
+	free(extra);
+	free(enc);
+	free(stub);
+	free(xml);
+	free(copy);
+	signer_free(&s);
+	return r;
+}
+
+int
+ops_decrypt_config(const uint8_t *data, size_t len, EVP_PKEY *phone_key,
+    uint8_t **plain, size_t *plen)
+{
+	struct trustlist tl;
+	struct encsgn_info info;
+	int r;
+
+	*plain = NULL;
+	if ((r = trustlist_parse(data, len, &tl)) != 0)
+		return r;
+	if (tl.hdr.ver_major != 2)
+		r = ts_error(TS_ERR_FORMAT, "not an encrypted configuration file "
+		    "(its header is version %u.%u, not 2.0)", tl.hdr.ver_major,
+		    tl.hdr.ver_minor);
+	else if ((r = encsgn_parse_info(&tl, &info)) == 0)
+		r = confenc_decrypt(&info, data + tl.hdr.header_length,
+		    len - tl.hdr.header_length, phone_key, plain, plen);
+	trustlist_free(&tl);
+	return r;
 }

@@ -11,6 +11,9 @@
 #ifndef TLVSIGN_OPS_SIGN_H
 #define TLVSIGN_OPS_SIGN_H
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "ops/app.h"
 
 struct sign_opts {
@@ -39,6 +42,20 @@ int ops_sign_files(struct app *a, char *const *paths, size_t n,
  * when any file failed. */
 int ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
     struct sign_result *res);
+
+/*
+ * Encrypt a configuration file for one phone (FORMATS.md section 6): write
+ * NAME.enc.sgn (version 2.0 header, AES-128-CBC, the key encrypted to the
+ * phone certificate, signed by the TFTP key) and the stub NAME.sgn that
+ * tells the phone to fetch it, beside the file or in o->out_dir.
+ */
+int ops_encrypt_config(struct app *a, const char *path, X509 *phone_cert,
+    const struct sign_opts *o, char *encpath, size_t esize, char *stubpath,
+    size_t ssize);
+
+/* Decrypt NAME.enc.sgn bytes with a phone's private key (for testing). */
+int ops_decrypt_config(const uint8_t *data, size_t len, EVP_PKEY *phone_key,
+    uint8_t **plain, size_t *plen);
 
 /* The autoregistration default file: TFTP_DIR/XMLDefault.cnf.xml, signed
  * whenever trust files are published (0 when it does not exist). */
