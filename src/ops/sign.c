@@ -307,6 +307,7 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	struct known_set ks = { NULL, 0, 0 };
 	struct pool p;
 	pthread_t th[64];
+	const char **paths = NULL, **sums = NULL, **outs = NULL;
 	unsigned nth = o->jobs ? o->jobs : cores(), i, started = 0;
 	size_t k;
 	int r;
@@ -343,19 +344,28 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 				goto out;
 			break;
 		}
-	if ((r = inventory_begin(a->inv)) != 0)
+	if ((paths = calloc(n ? n : 1, sizeof(*paths))) == NULL ||
+	    (sums = calloc(n ? n : 1, sizeof(*sums))) == NULL ||
+	    (outs = calloc(n ? n : 1, sizeof(*outs))) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
 		goto out;
-	for (k = 0; k < n && r == 0; k++) {
+	}
+	for (k = 0; k < n; k++) {
 		if (jobs[k].done == 1) {
+			paths[res->signed_count] = jobs[k].path;
+			sums[res->signed_count] = jobs[k].sha256;
+			outs[res->signed_count] = jobs[k].output;
 			res->signed_count++;
-			r = inventory_signed_put(a->inv, jobs[k].path,
-			    jobs[k].sha256, s.serial_hex, jobs[k].output);
 			snprintf(res->last_path, sizeof(res->last_path), "%s",
 			    jobs[k].output);
 		} else if (jobs[k].done == 2) {
 			res->skipped++;
 		}
 	}
+	if ((r = inventory_begin(a->inv)) != 0)
+		goto out;
+	r = inventory_signed_put(a->inv, res->signed_count, paths, sums,
+	    s.serial_hex, outs);
 	res->failed = p.failed;
 	snprintf(res->first_error, sizeof(res->first_error), "%s",
 	    p.first_error);
@@ -372,6 +382,9 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 		    "first: %s", p.failed, p.failed == 1 ? "" : "s",
 		    p.first_error);
 out:
+	free(paths);
+	free(sums);
+	free(outs);
 	known_free(&ks);
 	signer_free(&s);
 	return r;

@@ -1078,21 +1078,30 @@ inventory_signed_list(struct inventory *inv,
 }
 
 int
-inventory_signed_put(struct inventory *inv, const char *path,
-    const char *sha256, const char *signer, const char *output)
+inventory_signed_put(struct inventory *inv, size_t n,
+    const char *const *paths, const char *const *sha256, const char *signer,
+    const char *const *outputs)
 {
 	sqlite3_stmt *st;
+	size_t i;
 	int r;
 
+	/* one statement for the whole batch: bulk signing records thousands */
 	if ((r = prepare(inv, "INSERT INTO signed_files(path, sha256, signer, "
 	    "output, signed) VALUES (?, ?, ?, ?, strftime('%s','now')) ON "
 	    "CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, signer = "
 	    "excluded.signer, output = excluded.output, signed = "
 	    "excluded.signed", &st)) != 0)
 		return r;
-	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, signer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, output, -1, SQLITE_STATIC);
-	return step_done(inv, st, "signed file");
+	for (i = 0; i < n && r == 0; i++) {
+		sqlite3_bind_text(st, 1, paths[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sha256[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, signer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, outputs[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			r = dberr(inv, "signed file");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return r;
 }

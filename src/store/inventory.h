@@ -160,8 +160,9 @@ void csr_row_free(struct csr_row *c);
 int inventory_signed_list(struct inventory *inv,
     int (*cb)(const char *path, const char *sha256, const char *signer,
     const char *output, void *), void *arg);
-int inventory_signed_put(struct inventory *inv, const char *path,
-    const char *sha256, const char *signer, const char *output);
+int inventory_signed_put(struct inventory *inv, size_t n,
+    const char *const *paths, const char *const *sha256, const char *signer,
+    const char *const *outputs);
 
 /* The publication journal. */
 int inventory_pending_add(struct inventory *inv, const struct pending_file *p);
