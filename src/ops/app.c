@@ -121,3 +121,13 @@ app_audit(struct app *a, const char *operation, int rc, const char *fmt, ...)
 	ts_error_restore(&saved);
 	return r;
 }
+
+void
+app_drop_key(struct app *a, const struct token_key *key)
+{
+	struct ts_saved_error saved;
+
+	ts_error_save(&saved);
+	token_destroy_key(a->token, key);
+	ts_error_restore(&saved);
+}

@@ -38,6 +38,10 @@ int app_key_label(const char *purpose, const char *host, char *buf,
 int app_audit(struct app *a, const char *operation, int rc,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Destroy a key pair (and its certificates) after a failure, keeping the
+ * failure's detail. */
+void app_drop_key(struct app *a, const struct token_key *key);
+
 /* The token key of an inventory row, by its CKA_ID (hex). */
 int app_find_key(struct app *a, const char *key_id_hex, struct token_key *key);
 

@@ -99,13 +99,9 @@ out:
 	EVP_PKEY_free(pub);
 	free(cn);
 	if (r != 0) {
-		struct ts_saved_error saved;
-
-		ts_error_save(&saved);
 		X509_free(*out);
 		*out = NULL;
-		token_destroy_key(a->token, key);
-		ts_error_restore(&saved);
+		app_drop_key(a, key);
 	}
 	return r;
 }
@@ -203,18 +199,10 @@ cert_generate(struct app *a, const struct cert_gen *g,
 	if ((r = ops_publish_flush(a)) == 0 && res->itl_rebuilt > 0)
 		r = ops_sign_default_config(a);
 out:
-	if (in_tx) {
-		ops_publish_discard(a);
-		inventory_rollback(a->inv);
-	}
-	if (have_key) {
-		struct ts_saved_error saved;
-
-		/* keep the first error's detail */
-		ts_error_save(&saved);
-		token_destroy_key(a->token, &key);
-		ts_error_restore(&saved);
-	}
+	if (in_tx)
+		ops_abort(a);
+	if (have_key)
+		app_drop_key(a, &key);
 	X509_free(x);
 	if (r != 0)
 		cert_row_free(&res->row);
@@ -319,17 +307,10 @@ cert_regenerate(struct app *a, const struct cert_gen *g,
 	    strcmp(p->name, "CallManager") == 0 ||
 	    strcmp(p->name, "ITLRecovery") == 0);
 out:
-	if (in_tx) {
-		ops_publish_discard(a);
-		inventory_rollback(a->inv);
-	}
-	if (have_key) {
-		struct ts_saved_error saved;
-
-		ts_error_save(&saved);
-		token_destroy_key(a->token, &key);
-		ts_error_restore(&saved);
-	}
+	if (in_tx)
+		ops_abort(a);
+	if (have_key)
+		app_drop_key(a, &key);
 	if (r != 0)
 		cert_row_free(&res->row);
 	cert_row_free(&old);

@@ -189,13 +189,8 @@ cert_csr(struct app *a, const struct csr_opts *o, struct csr_result *res)
 out:
 	if (in_tx)
 		inventory_rollback(a->inv);
-	if (have_key) {
-		struct ts_saved_error saved;
-
-		ts_error_save(&saved);
-		token_destroy_key(a->token, &key);
-		ts_error_restore(&saved);
-	}
+	if (have_key)
+		app_drop_key(a, &key);
 	if (r != 0) {
 		free(res->pem);
 		res->pem = NULL;
@@ -307,10 +302,8 @@ cert_import(struct app *a, const char *purpose, const char *node,
 	if ((r = ops_recover(a)) == 0 && res->itl_rebuilt > 0)
 		r = ops_sign_default_config(a);
 out:
-	if (in_tx) {
-		ops_publish_discard(a);
-		inventory_rollback(a->inv);
-	}
+	if (in_tx)
+		ops_abort(a);
 	if (stored) {
 		struct ts_saved_error saved;
 

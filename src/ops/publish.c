@@ -178,6 +178,13 @@ ops_publish_discard(struct app *a)
 	ts_error_restore(&saved);
 }
 
+void
+ops_abort(struct app *a)
+{
+	ops_publish_discard(a);
+	inventory_rollback(a->inv);
+}
+
 int
 ops_publish(struct app *a, const struct node *n, const char *kind,
     const char *path, const uint8_t *data, size_t len, const char *signer,
@@ -190,8 +197,7 @@ ops_publish(struct app *a, const struct node *n, const char *kind,
 	if ((r = ops_publish_stage(a, n, kind, path, data, len, signer, NULL,
 	    out)) != 0 || (r = ops_fault("publish_commit")) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0) {
-		ops_publish_discard(a);
-		inventory_rollback(a->inv);
+		ops_abort(a);
 		return r;
 	}
 	return ops_publish_flush(a);

@@ -30,6 +30,9 @@ int ops_publish_flush(struct app *a);
 /* Undo the staged files of a transaction that is being rolled back. */
 void ops_publish_discard(struct app *a);
 
+/* Abandon the current transaction: its staged files, then its rows. */
+void ops_abort(struct app *a);
+
 /* Stage, commit and install in one go. */
 int ops_publish(struct app *a, const struct node *n, const char *kind,
     const char *path, const uint8_t *data, size_t len, const char *signer,

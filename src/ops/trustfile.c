@@ -474,8 +474,7 @@ in_transaction(struct app *a, const char *op, const char *node,
 	    signer_name(o->signer), o->previous, res->forced ? "yes" : "no",
 	    res->sha256)) != 0 ||
 	    (r = inventory_commit(a->inv)) != 0) {
-		ops_publish_discard(a);
-		inventory_rollback(a->inv);
+		ops_abort(a);
 		app_audit(a, op, r, "node=%s signer=%s previous=%u force=%d",
 		    node ? node : "publisher", signer_name(o->signer),
 		    o->previous, o->force);
