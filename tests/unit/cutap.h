@@ -5,10 +5,40 @@
 #ifndef TLVSIGN_TESTS_CUTAP_H
 #define TLVSIGN_TESTS_CUTAP_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include <CUnit/Basic.h>
 #include <CUnit/TestRun.h>
+
+/* An assertion whose failure message says which case failed and what was
+ * got (CUnit would only copy the condition's text). */
+static void cutap_check_at(int ok, unsigned line, const char *file,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5), unused));
+
+static void
+cutap_check_at(int ok, unsigned line, const char *file, const char *fmt, ...)
+{
+	char msg[1536];
+	va_list ap;
+
+	if (ok) {
+		CU_assertImplementation(CU_TRUE, line, "ok", file, "",
+		    CU_FALSE);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	CU_assertImplementation(CU_FALSE, line, msg, file, "", CU_FALSE);
+}
+
+/* The same with the caller's line, for helpers checking on its behalf. */
+#define check_at(ok, line, ...) \
+	cutap_check_at((ok) ? 1 : 0, (line), __FILE__, __VA_ARGS__)
+
+#define CHECK(cond, ...) \
+	cutap_check_at((cond) ? 1 : 0, __LINE__, __FILE__, __VA_ARGS__)
 
 static unsigned cutap_n;
 static int cutap_failed_now;

@@ -32,28 +32,6 @@
 	CHECK(strstr(ts_error_detail(code), (text)) != NULL, \
 	    "detail \"%s\" says \"%s\"", ts_error_detail(code), (text))
 
-/* An assertion whose failure message says which case failed. */
-static void check_at(int ok, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-check_at(int ok, unsigned line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (ok) {
-		CU_assertImplementation(CU_TRUE, line, "ok", __FILE__, "",
-		    CU_FALSE);
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(CU_FALSE, line, msg, __FILE__, "", CU_FALSE);
-}
-
-#define CHECK(cond, ...) check_at((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
 
 /* pending CSR keys (RSA: CallManager, EC: CallManager-ECDSA), another
  * RSA key, and the test CA's keys */

@@ -25,28 +25,6 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* An assertion whose failure message says what was expected and got. */
-static void check_at(int ok, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-check_at(int ok, unsigned line, const char *fmt, ...)
-{
-	char msg[1536];
-	va_list ap;
-
-	if (ok) {
-		CU_assertImplementation(CU_TRUE, line, "ok", __FILE__, "",
-		    CU_FALSE);
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(CU_FALSE, line, msg, __FILE__, "", CU_FALSE);
-}
-
-#define CHECK(cond, ...) check_at((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
 
 /* ---- keys and certificates ---- */
 

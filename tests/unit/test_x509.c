@@ -29,29 +29,6 @@
 #define ASSERT_DETAIL(code, text) \
 	CU_ASSERT_PTR_NOT_NULL(strstr(ts_error_detail(code), (text)))
 
-/* An assertion whose failure message says which case failed (CUnit
- * copies the condition text). */
-static void check_at(int ok, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-check_at(int ok, unsigned line, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (ok) {
-		CU_assertImplementation(CU_TRUE, line, "ok", __FILE__, "",
-		    CU_FALSE);
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	CU_assertImplementation(CU_FALSE, line, msg, __FILE__, "", CU_FALSE);
-}
-
-#define CHECK(cond, ...) check_at((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
 
 static EVP_PKEY *rsa_a, *rsa_b, *ec_a, *ec_b;
 /* ITLRecovery (RSA key a), CallManager (RSA key b), CallManager-ECDSA */
