@@ -9,6 +9,7 @@
 #include "ops/certs.h"
 #include "ops/cluster.h"
 #include "ops/keys.h"
+#include "ops/auditlog.h"
 #include "store/audit.h"
 #include "util/fileio.h"
 #include "util/secret.h"
@@ -404,13 +405,22 @@ cmd_audit(struct cli *c, int argc, char **argv)
 	int r;
 
 	if (argc == 2 && strcmp(argv[1], "verify") == 0) {
+		struct audit_report rep;
+
 		if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
 			return cli_fail(r);
-		r = audit_verify(a.inv, &n);
+		r = ops_audit_verify(&a, &rep);
 		app_close(&a);
 		if (c->json) {
 			json_t *o = json_object();
-			json_object_set_new(o, "entries", json_integer(n));
+			json_object_set_new(o, "entries",
+			    json_integer(rep.entries));
+			json_object_set_new(o, "checkpoints",
+			    json_integer(rep.checkpoints));
+			json_object_set_new(o, "last_checkpoint",
+			    json_integer(rep.last_checkpoint));
+			json_object_set_new(o, "signer", rep.checkpoints ?
+			    json_string(rep.signer) : json_null());
 			json_object_set_new(o, "intact", json_boolean(r == 0));
 			json_object_set_new(o, "error", r == 0 ? json_null() :
 			    json_string(ts_error_detail(r)));
@@ -418,9 +428,30 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		}
 		if (r != 0)
 			return cli_fail(r);
-		if (!c->json)
+		if (!c->json) {
 			printf("audit log intact: %ld entries, chain verified\n",
-			    n);
+			    rep.entries);
+			if (rep.checkpoints > 0)
+				printf("%ld signed checkpoint%s, the last at entry "
+				    "%ld, signed by %s\n", rep.checkpoints,
+				    rep.checkpoints == 1 ? "" : "s",
+				    rep.last_checkpoint, rep.signer);
+			else
+				printf("no signed checkpoint yet (`tlvsign audit "
+				    "checkpoint`)\n");
+		}
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "checkpoint") == 0) {
+		if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN,
+		    &a)) != 0)
+			return cli_fail(r);
+		r = ops_audit_checkpoint(&a, &n);
+		app_close(&a);
+		if (r != 0)
+			return cli_fail(r);
+		printf("audit checkpoint at entry %ld, signed by ITLRecovery\n",
+		    n);
 		return EXIT_OK;
 	}
 	if (argc == 2 && strcmp(argv[1], "show") == 0)
@@ -430,8 +461,8 @@ cmd_audit(struct cli *c, int argc, char **argv)
 		if (parse_since(argv[3], &since) != 0)
 			return EXIT_USAGE;
 	} else
-		return cli_usage("audit: use `audit show [--since T]` or "
-		    "`audit verify`");
+		return cli_usage("audit: use `audit show [--since T]`, "
+		    "`audit verify` or `audit checkpoint`");
 	if ((r = app_open(c->config, APP_INVENTORY, &a)) != 0)
 		return cli_fail(r);
 	if (c->json)

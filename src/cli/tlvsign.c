@@ -64,7 +64,7 @@ static const char usage_text[] =
     "  encrypt --phone-cert CERT FILE | decrypt --phone-key KEY "
     "FILE.enc.sgn\n"
     "audit:\n"
-    "  audit show [--since T] | audit verify\n"
+    "  audit show [--since T] | audit verify | audit checkpoint\n"
     "\n"
     "PURPOSE: CallManager, CallManager-ECDSA, ITLRecovery, TVS, CAPF, "
     "tomcat,\n"

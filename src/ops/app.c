@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "ops/auditlog.h"
 #include "ops/recover.h"
 #include "store/audit.h"
 #include "util/error.h"
@@ -113,7 +114,11 @@ app_audit(struct app *a, const char *operation, int rc, const char *fmt, ...)
 	va_end(ap);
 	if (rc == 0) {
 		snprintf(result, sizeof(result), "ok");
-		return audit_append(a->inv, a->actor, operation, args, result);
+		if ((r = audit_append(a->inv, a->actor, operation, args,
+		    result)) != 0)
+			return r;
+		/* a signed checkpoint now and then, when the token is open */
+		return ops_audit_checkpoint_due(a);
 	}
 	ts_error_save(&saved);
 	snprintf(result, sizeof(result), "failed: %.500s", saved.detail);

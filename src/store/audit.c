@@ -2,6 +2,7 @@
 #include "store/audit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -188,6 +189,159 @@ audit_verify(struct inventory *inv, long *count)
 		snprintf(prev, sizeof(prev), "%s", e.hash);
 		expect++;
 		(*count)++;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = ts_error(TS_ERR_STATE, "audit log: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+one_row(struct inventory *inv, const char *sql, long arg, int (*fn)(
+    sqlite3_stmt *, void *), void *out)
+{
+	sqlite3 *db = inventory_db(inv);
+	sqlite3_stmt *st;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return ts_error(TS_ERR_STATE, "audit log: %s",
+		    sqlite3_errmsg(db));
+	if (arg >= 0)
+		sqlite3_bind_int64(st, 1, arg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		r = fn(st, out);
+	else if (rc == SQLITE_DONE)
+		r = TS_ERR_NOTFOUND;
+	else
+		r = ts_error(TS_ERR_STATE, "audit log: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return r;
+}
+
+struct seq_hash {
+	long *seq;
+	char *hash;
+};
+
+static int
+get_seq_hash(sqlite3_stmt *st, void *arg)
+{
+	struct seq_hash *sh = arg;
+
+	if (sh->seq != NULL)
+		*sh->seq = (long)sqlite3_column_int64(st, 0);
+	if (sh->hash != NULL)
+		col(st, 1, sh->hash, 65);
+	return 0;
+}
+
+int
+audit_last(struct inventory *inv, long *seq, char hash[65])
+{
+	struct seq_hash sh = { seq, hash };
+	int r;
+
+	*seq = 0;
+	hash[0] = '\0';
+	r = one_row(inv, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT "
+	    "1", -1, get_seq_hash, &sh);
+	return r == TS_ERR_NOTFOUND ? 0 : r;
+}
+
+int
+audit_last_checkpoint(struct inventory *inv, long *seq)
+{
+	struct seq_hash sh = { seq, NULL };
+	int r;
+
+	*seq = 0;
+	r = one_row(inv, "SELECT seq, hash FROM audit_checkpoints ORDER BY seq "
+	    "DESC LIMIT 1", -1, get_seq_hash, &sh);
+	return r == TS_ERR_NOTFOUND ? 0 : r;
+}
+
+int
+audit_hash_of(struct inventory *inv, long seq, char hash[65])
+{
+	struct seq_hash sh = { NULL, hash };
+
+	return one_row(inv, "SELECT seq, hash FROM audit WHERE seq = ?", seq,
+	    get_seq_hash, &sh);
+}
+
+void
+audit_checkpoint_message(long seq, const char *hash, time_t t, char *buf,
+    size_t size)
+{
+	snprintf(buf, size, "tlvsign audit checkpoint|%ld|%s|%lld", seq, hash,
+	    (long long)t);
+}
+
+int
+audit_checkpoint_add(struct inventory *inv, const struct audit_checkpoint *c)
+{
+	sqlite3 *db = inventory_db(inv);
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO audit_checkpoints(seq, hash, "
+	    "time, cert, signature) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return ts_error(TS_ERR_STATE, "audit log: %s",
+		    sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, c->seq);
+	sqlite3_bind_text(st, 2, c->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)c->time);
+	sqlite3_bind_blob(st, 4, c->cert, (int)c->cert_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, c->signature, (int)c->signature_len,
+	    SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		r = ts_error(TS_ERR_STATE, "cannot write an audit checkpoint: %s",
+		    sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return r;
+}
+
+static uint8_t *
+blob_dup(sqlite3_stmt *st, int i, size_t *len)
+{
+	const void *v = sqlite3_column_blob(st, i);
+	uint8_t *p;
+
+	*len = (size_t)sqlite3_column_bytes(st, i);
+	if ((p = malloc(*len + 1)) != NULL && v != NULL)
+		memcpy(p, v, *len);
+	return p;
+}
+
+int
+audit_checkpoint_list(struct inventory *inv,
+    int (*cb)(const struct audit_checkpoint *, void *), void *arg)
+{
+	sqlite3 *db = inventory_db(inv);
+	sqlite3_stmt *st;
+	struct audit_checkpoint c;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, hash, time, cert, signature "
+	    "FROM audit_checkpoints ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		return ts_error(TS_ERR_STATE, "audit log: %s",
+		    sqlite3_errmsg(db));
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		c.seq = (long)sqlite3_column_int64(st, 0);
+		col(st, 1, c.hash, sizeof(c.hash));
+		c.time = (time_t)sqlite3_column_int64(st, 2);
+		c.cert = blob_dup(st, 3, &c.cert_len);
+		c.signature = blob_dup(st, 4, &c.signature_len);
+		if (c.cert == NULL || c.signature == NULL)
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+		else
+			r = cb(&c, arg);
+		free(c.cert);
+		free(c.signature);
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = ts_error(TS_ERR_STATE, "audit log: %s", sqlite3_errmsg(db));

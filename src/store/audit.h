@@ -7,6 +7,8 @@
 #ifndef TLVSIGN_STORE_AUDIT_H
 #define TLVSIGN_STORE_AUDIT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "store/inventory.h"
@@ -35,5 +37,29 @@ int audit_list(struct inventory *inv, time_t since,
 /* Check the whole chain: 0 and *count when intact; TS_ERR_SIGNATURE
  * with a detail naming the first entry that does not fit. */
 int audit_verify(struct inventory *inv, long *count);
+
+/* A checkpoint: the hash of entry seq, signed (by a token key) over
+ * audit_checkpoint_message(). */
+struct audit_checkpoint {
+	long seq;
+	char hash[65];
+	time_t time;
+	uint8_t *cert, *signature;   /* malloc'd by reads */
+	size_t cert_len, signature_len;
+};
+
+/* The newest entry: seq 0 when the log is empty. */
+int audit_last(struct inventory *inv, long *seq, char hash[65]);
+/* The newest checkpoint's seq, 0 when none. */
+int audit_last_checkpoint(struct inventory *inv, long *seq);
+/* What a checkpoint signs. */
+void audit_checkpoint_message(long seq, const char *hash, time_t t,
+    char *buf, size_t size);
+int audit_checkpoint_add(struct inventory *inv,
+    const struct audit_checkpoint *c);
+int audit_checkpoint_list(struct inventory *inv,
+    int (*cb)(const struct audit_checkpoint *, void *), void *arg);
+/* The hash of entry seq: TS_ERR_NOTFOUND when there is no such entry. */
+int audit_hash_of(struct inventory *inv, long seq, char hash[65]);
 
 #endif

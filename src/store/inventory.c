@@ -122,6 +122,14 @@ static const char *const migrations[] = {
 	"  signer TEXT NOT NULL,"
 	"  output TEXT NOT NULL,"
 	"  signed INTEGER NOT NULL);",
+
+	/* 6: audit checkpoints signed in the token */
+	"CREATE TABLE audit_checkpoints ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  hash TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  cert BLOB NOT NULL,"
+	"  signature BLOB NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -53,8 +53,35 @@ refuse "a deleted entry is detected" 1 "$TLVSIGN" audit verify
 contains "says removed" "$T/err" "removed"
 restore
 sqlite3 "$db" "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);"
-run "removing the newest entry is only visible against a checkpoint" "$TLVSIGN" audit verify
+run "without a checkpoint, removing the newest entry goes unseen" "$TLVSIGN" audit verify
 restore
+run "audit checkpoint" "$TLVSIGN" audit checkpoint
+contains "signed by ITLRecovery" "$T/out" "signed by ITLRecovery"
+run "audit verify with the checkpoint" "$TLVSIGN" audit verify
+contains "names the checkpoint and its signer" "$T/out" "signed by CN=ITLRECOVERY_"
+sqlite3 "$db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+cp "$db" "$T/good.db"
+sqlite3 "$db" "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);"
+refuse "with a checkpoint, removing the newest entry is detected" 1 "$TLVSIGN" audit verify
+contains "says entries were removed" "$T/err" "removed"
+restore
+sqlite3 "$db" "UPDATE audit_checkpoints SET hash = (SELECT hash FROM audit WHERE seq = 1);"
+refuse "a checkpoint moved to another hash is detected" 1 "$TLVSIGN" audit verify
+restore
+sqlite3 "$db" "UPDATE audit_checkpoints SET signature = substr(signature, 2) || x'00';"
+refuse "a forged checkpoint signature is detected" 1 "$TLVSIGN" audit verify
+contains "says it does not verify" "$T/err" "does not verify"
+restore
+i=0
+while [ "$i" -lt 26 ]; do
+	"$TLVSIGN" param set fips-mode false >/dev/null
+	i=$((i + 1))
+done
+"$TLVSIGN" itl build >/dev/null
+run "checkpoints come by themselves" "$TLVSIGN" audit verify
+n=$(sed -n 's/^\([0-9]*\) signed checkpoints.*/\1/p' "$T/out")
+[ "${n:-0}" -ge 2 ] && ok "a second checkpoint was made automatically" ||
+    not_ok "a second checkpoint was made automatically ($n)"
 sqlite3 "$db" "INSERT INTO audit SELECT seq + 1000, time, actor, operation, args_digest, args, result, prev, hash FROM audit WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 1002;" 2>/dev/null ||
     sqlite3 "$db" "INSERT INTO audit(seq, time, actor, operation, args_digest, args, result, prev, hash) SELECT (SELECT max(seq) FROM audit) + 1, time, actor, operation, args_digest, args, result, prev, hash FROM audit WHERE seq = 2;"
 refuse "an inserted entry is detected" 1 "$TLVSIGN" audit verify
