@@ -153,6 +153,17 @@ struct pool {
 	pthread_mutex_t lock;
 	char first_error[1024];
 	size_t failed;
+	/* signed files waiting for the one writer thread: the file system
+	 * work of one directory does not scale across threads, signing does */
+	struct {
+		struct job *j;
+		uint8_t *buf;
+		size_t len;
+	} q[64];
+	size_t qhead, qlen;
+	unsigned signers_left;
+	int direct;   /* no writer thread: signers write themselves */
+	pthread_cond_t can_put, can_take;
 };
 
 static int
@@ -175,16 +186,19 @@ unchanged(const struct pool *p, const struct job *j)
 	    strcmp(k->output, j->output) == 0 && access(j->output, F_OK) == 0;
 }
 
+/* Read, hash and sign one file: *sgn is the .sgn to write, NULL when the
+ * file is unchanged and skipped. */
 static int
-sign_one(struct pool *p, struct job *j)
+sign_one(struct pool *p, struct job *j, uint8_t **sgn, size_t *slen)
 {
 	char name[512], *copy;
 	uint8_t d[32];
 	unsigned dl;
-	uint8_t *data = NULL, *sgn = NULL;
-	size_t len, slen;
+	uint8_t *data = NULL;
+	size_t len;
 	int r;
 
+	*sgn = NULL;
 	if ((r = file_read(j->path, SGN_MAX_INPUT, &data, &len)) != 0)
 		return r;
 	EVP_Digest(data, len, d, &dl, EVP_sha256(), NULL);
@@ -204,16 +218,37 @@ sign_one(struct pool *p, struct job *j)
 		snprintf(name, sizeof(name), "%s.sgn", basename(copy));
 		free(copy);
 	}
-	/* renamed into place unsynced: the batch is made durable with one
-	 * syncfs before it is recorded */
-	if ((r = sgn_make(p->a, p->s, name, data, len, &sgn, &slen)) == 0 &&
-	    (r = ops_fault("sign_write")) == 0)
-		r = file_replace_nosync(j->output, sgn, slen, 0644);
+	r = sgn_make(p->a, p->s, name, data, len, sgn, slen);
 	free(data);
-	free(sgn);
-	if (r == 0)
+	return r;
+}
+
+/* Renamed into place unsynced: the batch is made durable with one syncfs
+ * before it is recorded. */
+static int
+write_one(struct job *j, const uint8_t *sgn, size_t slen)
+{
+	int r;
+
+	if ((r = ops_fault("sign_write")) == 0 &&
+	    (r = file_replace_nosync(j->output, sgn, slen, 0644)) == 0)
 		j->done = 1;
 	return r;
+}
+
+/* Count a finished job (lock held). */
+static void
+finished(struct pool *p, struct job *j, int r)
+{
+	if (r != 0) {
+		j->done = -1;
+		if (p->failed++ == 0)
+			snprintf(p->first_error, sizeof(p->first_error),
+			    "%s: %s", j->path, ts_error_detail(r));
+	}
+	p->finished++;
+	if (p->o->progress != NULL)
+		p->o->progress(p->finished, p->n, p->o->progress_arg);
 }
 
 static void *
@@ -221,7 +256,8 @@ worker(void *arg)
 {
 	struct pool *p = arg;
 	struct job *j;
-	size_t i, done;
+	uint8_t *sgn;
+	size_t i, slen;
 	int r;
 
 	for (;;) {
@@ -231,18 +267,62 @@ worker(void *arg)
 		if (i == p->n)
 			break;
 		j = &p->jobs[i];
-		if ((r = sign_one(p, j)) != 0) {
-			j->done = -1;
+		r = sign_one(p, j, &sgn, &slen);
+		if (r == 0 && sgn != NULL && p->direct)
+			r = write_one(j, sgn, slen);
+		if (r == 0 && sgn != NULL && !p->direct) {
 			pthread_mutex_lock(&p->lock);
-			if (p->failed++ == 0)
-				snprintf(p->first_error, sizeof(p->first_error),
-				    "%s: %s", j->path, ts_error_detail(r));
+			while (p->qlen == sizeof(p->q) / sizeof(p->q[0]))
+				pthread_cond_wait(&p->can_put, &p->lock);
+			i = (p->qhead + p->qlen++) % (sizeof(p->q) /
+			    sizeof(p->q[0]));
+			p->q[i].j = j;
+			p->q[i].buf = sgn;
+			p->q[i].len = slen;
+			pthread_cond_signal(&p->can_take);
 			pthread_mutex_unlock(&p->lock);
+			continue;
 		}
+		free(sgn);
 		pthread_mutex_lock(&p->lock);
-		done = ++p->finished;
-		if (p->o->progress != NULL)
-			p->o->progress(done, p->n, p->o->progress_arg);
+		finished(p, j, r);
+		pthread_mutex_unlock(&p->lock);
+	}
+	pthread_mutex_lock(&p->lock);
+	p->signers_left--;
+	pthread_cond_signal(&p->can_take);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void *
+writer(void *arg)
+{
+	struct pool *p = arg;
+	struct job *j;
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (p->qlen == 0 && p->signers_left > 0)
+			pthread_cond_wait(&p->can_take, &p->lock);
+		if (p->qlen == 0) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		j = p->q[p->qhead].j;
+		buf = p->q[p->qhead].buf;
+		len = p->q[p->qhead].len;
+		p->qhead = (p->qhead + 1) % (sizeof(p->q) / sizeof(p->q[0]));
+		p->qlen--;
+		pthread_cond_signal(&p->can_put);
+		pthread_mutex_unlock(&p->lock);
+		r = write_one(j, buf, len);
+		free(buf);
+		pthread_mutex_lock(&p->lock);
+		finished(p, j, r);
 		pthread_mutex_unlock(&p->lock);
 	}
 	return NULL;
@@ -306,7 +386,7 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	struct signer s;
 	struct known_set ks = { NULL, 0, 0 };
 	struct pool p;
-	pthread_t th[64];
+	pthread_t th[64], wth;
 	const char **paths = NULL, **sums = NULL, **outs = NULL;
 	unsigned nth = o->jobs ? o->jobs : cores(), i, started = 0;
 	size_t k;
@@ -330,13 +410,30 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	p.known = ks.v;
 	p.nknown = ks.n;
 	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.can_put, NULL);
+	pthread_cond_init(&p.can_take, NULL);
+	p.signers_left = nth;
+	if (pthread_create(&wth, NULL, writer, &p) != 0)
+		p.direct = 1;
 	for (i = 0; i < nth; i++)
 		if (pthread_create(&th[i], NULL, worker, &p) == 0)
 			started++;
+	/* those that never started do not count; when none did, this thread
+	 * signs (and writes) itself */
+	pthread_mutex_lock(&p.lock);
+	p.signers_left -= nth - (started > 0 ? started : 1);
+	if (started == 0)
+		p.direct = 1;
+	pthread_cond_signal(&p.can_take);
+	pthread_mutex_unlock(&p.lock);
 	if (started == 0)
 		worker(&p);
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	if (!p.direct)
+		pthread_join(wth, NULL);
+	pthread_cond_destroy(&p.can_put);
+	pthread_cond_destroy(&p.can_take);
 	pthread_mutex_destroy(&p.lock);
 	for (k = 0; k < n; k++)
 		if (jobs[k].done == 1) {
