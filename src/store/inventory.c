@@ -130,6 +130,29 @@ static const char *const migrations[] = {
 	"  time INTEGER NOT NULL,"
 	"  cert BLOB NOT NULL,"
 	"  signature BLOB NOT NULL);",
+
+	/* 7: backups made, and certificates of other clusters that this
+	 * cluster's TVS vouches for (bulk import) */
+	"CREATE TABLE backups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  keys INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL);"
+	"CREATE TABLE tvs_trust ("
+	"  id INTEGER PRIMARY KEY,"
+	"  cluster TEXT NOT NULL,"
+	"  host TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL,"
+	"  roles TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  issuer TEXT NOT NULL,"
+	"  serial TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  der BLOB NOT NULL,"
+	"  imported INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -97,7 +97,7 @@ struct published {
 int inventory_open(const char *state_dir, int create, struct inventory **out);
 void inventory_close(struct inventory *inv);
 int inventory_schema_version(struct inventory *inv);
-#define INVENTORY_SCHEMA_VERSION 6
+#define INVENTORY_SCHEMA_VERSION 7
 
 int inventory_begin(struct inventory *inv);
 int inventory_commit(struct inventory *inv);
