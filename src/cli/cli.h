@@ -44,6 +44,7 @@ int cmd_itl(struct cli *c, int argc, char **argv);
 int cmd_ctl(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_strip(struct cli *c, int argc, char **argv);
 int cmd_encrypt(struct cli *c, int argc, char **argv);

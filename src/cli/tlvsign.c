@@ -47,8 +47,9 @@ static const char usage_text[] =
     "  itl build [--node N]          sign ITLFile.tlv with ITLRecovery and "
     "publish it\n"
     "  itl reset localkey [--node N] sign it with the CallManager key\n"
-    "  itl reset remotekey FILE      sign it with the key of an "
-    "ITLRecovery PKCS#12\n"
+    "  itl reset remotekey FILE      sign it with the ITLRecovery key of "
+    "a PKCS#12\n"
+    "                                or of a tlvsign backup\n"
     "  itl copy MAC | ctl copy MAC   per-phone ITLSEP<MAC>.tlv / "
     "CTLSEP<MAC>.tlv\n"
     "  ctl set-cluster mixed-mode|non-secure-mode | ctl update | "
@@ -65,6 +66,11 @@ static const char usage_text[] =
     "FILE.enc.sgn\n"
     "audit:\n"
     "  audit show [--since T] | audit verify | audit checkpoint\n"
+    "backups:\n"
+    "  backup create [--out FILE] | backup list\n"
+    "  backup verify FILE [--restore-test] [--itl ITL] [--cert PEM]\n"
+    "  backup inspect FILE [--itl ITL] [--cert PEM]\n"
+    "  backup restore FILE [--replace] [--yes] [--force] [--previous N]\n"
     "\n"
     "PURPOSE: CallManager, CallManager-ECDSA, ITLRecovery, TVS, CAPF, "
     "tomcat,\n"
@@ -381,6 +387,8 @@ main(int argc, char **argv)
 		rc = cmd_check(&c, argc, argv);
 	else if (strcmp(cmd, "audit") == 0)
 		rc = cmd_audit(&c, argc, argv);
+	else if (strcmp(cmd, "backup") == 0)
+		rc = cmd_backup(&c, argc, argv);
 	else if (strcmp(cmd, "sign") == 0)
 		rc = cmd_sign(&c, argc, argv);
 	else if (strcmp(cmd, "strip") == 0)

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "format/trustlist.h"
+#include "ops/backup.h"
 #include "ops/app.h"
 #include "ops/gate.h"
 #include "ops/keys.h"
@@ -77,26 +78,8 @@ cli_print_published(struct cli *c, const char *what,
 static int
 read_p12_pass(const char *file, int confirm, char *buf, size_t size)
 {
-	char again[SECRET_MAX];
-	const char *env = getenv("TLVSIGN_P12_PASS_FILE");
-	int r;
-
-	if ((r = secret_read("TLVSIGN_P12_PASS_FILE", file, "PKCS#12 "
-	    "passphrase", buf, size)) != 0)
-		return r;
-	if (!confirm || file != NULL || (env != NULL && *env != '\0'))
-		return 0;
-	if ((r = secret_read(NULL, NULL, "PKCS#12 passphrase (again)", again,
-	    sizeof(again))) != 0) {
-		secret_wipe(buf, size);
-		return r;
-	}
-	r = strcmp(buf, again) == 0 ? 0 : ts_error(TS_ERR_AUTH, "the "
-	    "passphrases do not match");
-	secret_wipe(again, sizeof(again));
-	if (r != 0)
-		secret_wipe(buf, size);
-	return r;
+	return secret_read_confirm("TLVSIGN_P12_PASS_FILE", file,
+	    "PKCS#12 passphrase", confirm, buf, size);
 }
 
 int
@@ -115,7 +98,7 @@ cmd_itl(struct cli *c, int argc, char **argv)
 	char pass[SECRET_MAX], path[4096];
 	uint8_t *p12 = NULL;
 	size_t p12len;
-	int ch, r, k, mode;
+	int ch, r, k, mode, is_backup = 0;
 
 	if (argc < 2)
 		return cli_usage("itl: use build, reset localkey, reset "
@@ -153,9 +136,13 @@ cmd_itl(struct cli *c, int argc, char **argv)
 		return cli_usage("itl: use build, reset localkey, reset "
 		    "remotekey FILE or copy MAC");
 	if (mode == 2) {
-		if ((r = file_read(argv[1], 1024 * 1024, &p12, &p12len)) != 0)
+		if ((r = file_read(argv[1], BACKUP_MAX_FILE, &p12,
+		    &p12len)) != 0)
 			return cli_fail(r);
-		if ((r = read_p12_pass(passfile, 0, pass, sizeof(pass))) != 0) {
+		/* a tlvsign backup, or a PKCS#12 file */
+		is_backup = backup_sniff(p12, p12len);
+		if (!is_backup && (r = read_p12_pass(passfile, 0, pass,
+		    sizeof(pass))) != 0) {
 			free(p12);
 			return cli_fail(r);
 		}
@@ -176,8 +163,13 @@ cmd_itl(struct cli *c, int argc, char **argv)
 		r = ops_itl_publish(&a, node, &o, &res);
 		break;
 	case 2:
-		r = ops_itl_reset_remotekey(&a, node, p12, p12len, pass, &o,
-		    &res);
+		if (is_backup && (r = backup_passphrase(&a.conf, 0, pass,
+		    sizeof(pass))) == 0)
+			r = ops_itl_reset_remotekey_backup(&a, node, p12,
+			    p12len, pass, &o, &res);
+		else if (!is_backup)
+			r = ops_itl_reset_remotekey(&a, node, p12, p12len, pass,
+			    &o, &res);
 		secret_wipe(pass, sizeof(pass));
 		free(p12);
 		break;
@@ -196,7 +188,7 @@ cmd_itl(struct cli *c, int argc, char **argv)
 	cli_print_published(c, mode == 1 ? "The ITL is signed by the "
 	    "CallManager key until the next `tlvsign itl build`: reset the "
 	    "phones so that they download it." : mode == 2 ? "The ITL is "
-	    "signed by the key of the PKCS#12 file: reset the phones, then "
+	    "signed by the ITLRecovery key of that file: reset the phones, then "
 	    "run `tlvsign itl build`." : NULL, &res, 1);
 	return EXIT_OK;
 }

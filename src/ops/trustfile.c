@@ -665,6 +665,31 @@ ops_trustfiles_stage_published(struct app *a, const struct tf_opts *o,
 	return 0;
 }
 
+int
+ops_trustfiles_stage_all(struct app *a, const struct tf_opts *o, int *count)
+{
+	struct tf_result res;
+	struct many m = { TF_ITL, 0, o, &res, 0 };
+	char *mode = NULL;
+	int r, ctl;
+
+	*count = 0;
+	if ((r = stage_many(a, &m)) != 0)
+		return r;
+	*count = m.count;
+	if ((r = inventory_param_get(a->inv, "security-mode", "", &mode)) != 0)
+		return r;
+	ctl = mode[0] != '\0';
+	free(mode);
+	if (!ctl)
+		return 0;
+	m.kind = TF_CTL;
+	if ((r = stage_many(a, &m)) != 0)
+		return r;
+	*count += m.count;
+	return 0;
+}
+
 struct rollback {
 	int on;
 	struct many m;

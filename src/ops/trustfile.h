@@ -68,6 +68,10 @@ int ops_ctl_publish(struct app *a, int set_mode, const struct tf_opts *o,
 int ops_trustfiles_stage_published(struct app *a, const struct tf_opts *o,
     int *count);
 
+/* The same for every TFTP node, published before or not, and their CTLs
+ * once a security mode is set (a restore onto a rebuilt machine). */
+int ops_trustfiles_stage_all(struct app *a, const struct tf_opts *o,
+    int *count);
 /* prepare-rollback: publish the rollback ITLs (on) or the normal ones. */
 int ops_rollback_set(struct app *a, int on, const struct tf_opts *o,
     int *count);

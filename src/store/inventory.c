@@ -197,6 +197,24 @@ user_version(struct inventory *inv, int *v)
 }
 
 static int
+quick_check(struct inventory *inv)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(inv->db, "PRAGMA quick_check", -1, &st,
+	    NULL) != SQLITE_OK)
+		return ts_error(TS_ERR_FORMAT, "the inventory in the backup is "
+		    "damaged: %s", sqlite3_errmsg(inv->db));
+	if (sqlite3_step(st) != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+		r = ts_error(TS_ERR_FORMAT, "the inventory in the backup is "
+		    "damaged");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
 migrate(struct inventory *inv)
 {
 	char sql[64];
@@ -261,6 +279,58 @@ inventory_open(const char *state_dir, int create, struct inventory **out)
 	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;")) != 0 ||
 	    (r = migrate(inv)) != 0)
+		goto fail;
+	*out = inv;
+	return 0;
+fail:
+	inventory_close(inv);
+	return r;
+}
+
+int
+inventory_open_image(const uint8_t *image, size_t len, struct inventory **out)
+{
+	struct inventory *inv;
+	unsigned char *copy;
+	int r, v;
+
+	*out = NULL;
+	if ((inv = calloc(1, sizeof(*inv))) == NULL ||
+	    (inv->path = strdup("(inventory in the backup)")) == NULL) {
+		free(inv);
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	}
+	if (sqlite3_open_v2(":memory:", &inv->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((copy = sqlite3_malloc64(len)) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(copy, image, len);
+	/* the live database is in WAL mode, which a memory database cannot
+	 * be: mark the image as a rollback-journal database */
+	if (len >= 100 && copy[18] == 2 && copy[19] == 2)
+		copy[18] = copy[19] = 1;
+	sqlite3_db_config(inv->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (sqlite3_deserialize(inv->db, "main", copy, (sqlite3_int64)len,
+	    (sqlite3_int64)len, SQLITE_DESERIALIZE_FREEONCLOSE |
+	    SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK) {
+		r = ts_error(TS_ERR_FORMAT, "the inventory in the backup is not "
+		    "an SQLite database");
+		goto fail;
+	}
+	/* a damaged image must not get further than this */
+	if ((r = quick_check(inv)) != 0 || (r = user_version(inv, &v)) != 0)
+		goto fail;
+	if (v < 1) {
+		r = ts_error(TS_ERR_FORMAT, "the inventory in the backup has no "
+		    "schema");
+		goto fail;
+	}
+	if ((r = migrate(inv)) != 0)
 		goto fail;
 	*out = inv;
 	return 0;

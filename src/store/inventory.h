@@ -96,6 +96,10 @@ struct published {
  * Without create, a missing database says to run `tlvsign init`. */
 int inventory_open(const char *state_dir, int create, struct inventory **out);
 void inventory_close(struct inventory *inv);
+/* An inventory held in memory, from the bytes of a database file (a
+ * backup's snapshot): checked and migrated to the current schema. */
+int inventory_open_image(const uint8_t *image, size_t len,
+    struct inventory **out);
 int inventory_schema_version(struct inventory *inv);
 #define INVENTORY_SCHEMA_VERSION 7
 

@@ -104,9 +104,16 @@ static int
 fault(const char *point)
 {
 #ifdef TLVSIGN_FAULTS
+	static unsigned calls;
 	const char *f = getenv("TLVSIGN_FAULT");
+	size_t n = strlen(point);
 
-	return f != NULL && strcmp(f, point) == 0;
+	if (f == NULL || strncmp(f, point, n) != 0)
+		return 0;
+	if (f[n] == '\0')
+		return 1;
+	/* "point@N": only the Nth call fails */
+	return f[n] == '@' && ++calls == strtoul(f + n + 1, NULL, 10);
 #else
 	(void)point;
 	return 0;
@@ -357,7 +364,6 @@ token_login(struct token *t, const char *pin_file)
 {
 	CK_SESSION_HANDLE h;
 	char pin[SECRET_MAX];
-	CK_RV rv;
 	int r;
 
 	if ((r = session(t, &h)) != 0)
@@ -367,8 +373,23 @@ token_login(struct token *t, const char *pin_file)
 	if ((r = secret_read("TLVSIGN_PIN_FILE", pin_file, "token PIN", pin,
 	    sizeof(pin))) != 0)
 		return r;
-	rv = t->m->f->C_Login(h, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
+	r = token_login_pin(t, pin);
 	secret_wipe(pin, sizeof(pin));
+	return r;
+}
+
+int
+token_login_pin(struct token *t, const char *pin)
+{
+	CK_SESSION_HANDLE h;
+	CK_RV rv;
+	int r;
+
+	if ((r = session(t, &h)) != 0)
+		return r;
+	if (logged_in(t, h))
+		return 0;
+	rv = t->m->f->C_Login(h, CKU_USER, (CK_UTF8CHAR *)pin, strlen(pin));
 	if (rv == CKR_PIN_INCORRECT)
 		return ts_error(TS_ERR_AUTH, "the token PIN is incorrect");
 	if (rv == CKR_PIN_LOCKED)
@@ -1213,19 +1234,35 @@ out:
 int
 token_initialize(const char *modpath, const char *uri, const char *pin_file)
 {
+	char label[33], so[SECRET_MAX], pin[SECRET_MAX];
+	int r;
+
+	so[0] = pin[0] = '\0';
+	if ((r = uri_label(uri, label, sizeof(label))) != 0)
+		return r;
+	if ((r = secret_read("TLVSIGN_SO_PIN_FILE", NULL,
+	    "security officer PIN", so, sizeof(so))) == 0 &&
+	    (r = secret_read("TLVSIGN_PIN_FILE", pin_file, "token PIN", pin,
+	    sizeof(pin))) == 0)
+		r = token_initialize_pins(modpath, label, so, pin);
+	secret_wipe(so, sizeof(so));
+	secret_wipe(pin, sizeof(pin));
+	return r;
+}
+
+int
+token_initialize_pins(const char *modpath, const char *label,
+    const char *so, const char *pin)
+{
 	struct module *m;
 	CK_SLOT_ID *slots = NULL, slot = 0, newslot;
 	CK_ULONG n = 0, i;
 	CK_TOKEN_INFO ti;
 	CK_SESSION_HANDLE h = CK_INVALID_HANDLE;
 	CK_UTF8CHAR padded[32];
-	char label[33], so[SECRET_MAX], pin[SECRET_MAX];
 	int r, found = 0;
 	CK_RV rv;
 
-	so[0] = pin[0] = '\0';
-	if ((r = uri_label(uri, label, sizeof(label))) != 0)
-		return r;
 	if (strlen(label) > 32)
 		return ts_error(TS_ERR_INVALID, "token label \"%s\" is longer "
 		    "than 32 bytes", label);
@@ -1261,11 +1298,6 @@ token_initialize(const char *modpath, const char *uri, const char *pin_file)
 		    "uninitialised token in %s", modpath);
 		goto out;
 	}
-	if ((r = secret_read("TLVSIGN_SO_PIN_FILE", NULL,
-	    "security officer PIN", so, sizeof(so))) != 0 ||
-	    (r = secret_read("TLVSIGN_PIN_FILE", pin_file, "token PIN", pin,
-	    sizeof(pin))) != 0)
-		goto out;
 	if (strlen(pin) < 4 || strlen(so) < 4) {
 		r = ts_error(TS_ERR_INVALID, "PINs must be at least 4 "
 		    "characters");
@@ -1296,8 +1328,6 @@ token_initialize(const char *modpath, const char *uri, const char *pin_file)
 	if (rv != CKR_OK)
 		r = p11err("C_InitPIN", rv);
 out:
-	secret_wipe(so, sizeof(so));
-	secret_wipe(pin, sizeof(pin));
 	if (h != CK_INVALID_HANDLE)
 		m->f->C_CloseSession(h);
 	free(slots);
@@ -1393,11 +1423,12 @@ token_destroy_session_key(struct token *t, struct token_key *key)
 	memset(key, 0, sizeof(*key));
 }
 
-int
-token_wrap_key(struct token *t, const struct token_key *key,
-    const uint8_t *kek, size_t keklen, uint8_t **blob, size_t *bloblen)
+/* An AES key-encryption key as a session object that can only wrap and
+ * unwrap: never a token object, never extractable. */
+static int
+import_kek(struct token *t, CK_SESSION_HANDLE h, const uint8_t *kek,
+    size_t keklen, CK_OBJECT_HANDLE *k)
 {
-	CK_SESSION_HANDLE h;
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
 	CK_KEY_TYPE kt = CKK_AES;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -1413,6 +1444,20 @@ token_wrap_key(struct token *t, const struct token_key *key,
 		{ CKA_DECRYPT, &no, sizeof(no) },
 		{ CKA_VALUE, (void *)kek, keklen },
 	};
+	CK_RV rv;
+
+	*k = CK_INVALID_HANDLE;
+	if ((rv = t->m->f->C_CreateObject(h, tmpl, sizeof(tmpl) /
+	    sizeof(tmpl[0]), k)) != CKR_OK)
+		return p11err("C_CreateObject(wrapping key)", rv);
+	return 0;
+}
+
+int
+token_wrap_key(struct token *t, const struct token_key *key,
+    const uint8_t *kek, size_t keklen, uint8_t **blob, size_t *bloblen)
+{
+	CK_SESSION_HANDLE h;
 	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
 	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
 	CK_ULONG len = 0;
@@ -1421,11 +1466,13 @@ token_wrap_key(struct token *t, const struct token_key *key,
 
 	*blob = NULL;
 	*bloblen = 0;
-	if ((r = session(t, &h)) != 0)
+	if ((r = session(t, &h)) != 0 ||
+	    (r = import_kek(t, h, kek, keklen, &k)) != 0)
 		return r;
-	if ((rv = t->m->f->C_CreateObject(h, tmpl, sizeof(tmpl) /
-	    sizeof(tmpl[0]), &k)) != CKR_OK)
-		return p11err("C_CreateObject(wrapping key)", rv);
+	if (fault("token_wrap")) {
+		r = p11err("C_WrapKey", CKR_DEVICE_ERROR);
+		goto out;
+	}
 	if ((rv = t->m->f->C_WrapKey(h, &mech, k, key->priv, NULL, &len)) !=
 	    CKR_OK) {
 		r = p11err("C_WrapKey", rv);
@@ -1446,4 +1493,187 @@ token_wrap_key(struct token *t, const struct token_key *key,
 out:
 	destroy(t, h, k);
 	return r;
+}
+
+/* The public key object of an unwrapped private key, from its SPKI. */
+static int
+create_public(struct token *t, CK_SESSION_HANDLE h, EVP_PKEY *pub,
+    const struct token_key *key, CK_BBOOL on_token, CK_OBJECT_HANDLE *o)
+{
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = key->type == TOKEN_KEY_RSA ? CKK_RSA : CKK_EC;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[9];
+	uint8_t *a = NULL, *b = NULL, *pt = NULL;
+	size_t alen = 0, blen = 0, ptlen = 0;
+	ASN1_OCTET_STRING *os = NULL;
+	CK_ULONG n = 0;
+	CK_RV rv;
+	int r = 0, dlen;
+
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &on_token, sizeof(on_token) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &no, sizeof(no) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_VERIFY, &yes, sizeof(yes) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_ID, (void *)key->id, key->id_len };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)key->label,
+	    strlen(key->label) };
+	if (key->type == TOKEN_KEY_RSA) {
+		if ((r = bn_attr(pub, OSSL_PKEY_PARAM_RSA_N, &a, &alen)) != 0 ||
+		    (r = bn_attr(pub, OSSL_PKEY_PARAM_RSA_E, &b, &blen)) != 0)
+			goto out;
+		tmpl[n++] = (CK_ATTRIBUTE){ CKA_MODULUS, a, alen };
+		tmpl[n++] = (CK_ATTRIBUTE){ CKA_PUBLIC_EXPONENT, b, blen };
+	} else {
+		if (key->bits == 256)
+			tmpl[n++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS,
+			    (void *)oid_p256, sizeof(oid_p256) };
+		else
+			tmpl[n++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS,
+			    (void *)oid_p384, sizeof(oid_p384) };
+		ptlen = EVP_PKEY_get1_encoded_public_key(pub, &pt);
+		if (ptlen == 0 || (os = ASN1_OCTET_STRING_new()) == NULL ||
+		    !ASN1_OCTET_STRING_set(os, pt, (int)ptlen) ||
+		    (dlen = i2d_ASN1_OCTET_STRING(os, &a)) <= 0) {
+			r = ts_error(TS_ERR_CRYPTO, "cannot encode the EC point");
+			goto out;
+		}
+		alen = (size_t)dlen;
+		tmpl[n++] = (CK_ATTRIBUTE){ CKA_EC_POINT, a, alen };
+	}
+	if ((rv = t->m->f->C_CreateObject(h, tmpl, n, o)) != CKR_OK)
+		r = p11err("C_CreateObject(public key)", rv);
+out:
+	if (key->type == TOKEN_KEY_RSA) {
+		OPENSSL_secure_clear_free(a, alen);
+		OPENSSL_secure_clear_free(b, blen);
+	} else {
+		OPENSSL_free(a);
+	}
+	OPENSSL_free(pt);
+	ASN1_OCTET_STRING_free(os);
+	return r;
+}
+
+int
+token_unwrap_key(struct token *t, const uint8_t *kek, size_t keklen,
+    const uint8_t *blob, size_t bloblen, EVP_PKEY *pub,
+    const uint8_t *id, size_t id_len, const char *label, unsigned flags,
+    struct token_key *key)
+{
+	CK_SESSION_HANDLE h;
+	CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE kt;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BBOOL on_token = (flags & TOKEN_UNWRAP_SESSION) ? CK_FALSE : CK_TRUE;
+	CK_BBOOL sign = (flags & TOKEN_UNWRAP_NOSIGN) ? CK_FALSE : CK_TRUE;
+	CK_ATTRIBUTE tmpl[12];
+	CK_OBJECT_HANDLE k = CK_INVALID_HANDLE;
+	CK_ULONG n = 0;
+	CK_RV rv;
+	int r, base = EVP_PKEY_get_base_id(pub);
+
+	memset(key, 0, sizeof(*key));
+	if (id_len == 0 || id_len > TOKEN_ID_MAX ||
+	    strlen(label) >= TOKEN_LABEL_MAX)
+		return ts_error(TS_ERR_INVALID, "bad key id or label");
+	if (base == EVP_PKEY_RSA) {
+		key->type = TOKEN_KEY_RSA;
+		kt = CKK_RSA;
+	} else if (base == EVP_PKEY_EC) {
+		key->type = TOKEN_KEY_EC;
+		kt = CKK_EC;
+	} else {
+		return ts_error(TS_ERR_INVALID, "the key is neither RSA nor EC");
+	}
+	key->bits = (unsigned)EVP_PKEY_get_bits(pub);
+	if (key->type == TOKEN_KEY_EC && key->bits != 256 && key->bits != 384)
+		return ts_error(TS_ERR_INVALID, "EC key on an unsupported curve");
+	memcpy(key->id, id, id_len);
+	key->id_len = id_len;
+	snprintf(key->label, sizeof(key->label), "%s", label);
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof(cls) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof(kt) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &on_token, sizeof(on_token) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof(yes) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof(yes) };
+	/* as generated: extractable only under wrapping, for the next
+	 * backup; a session key is never extractable */
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, on_token ? &yes : &no,
+	    sizeof(CK_BBOOL) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_SIGN, &sign, sizeof(sign) };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_ID, key->id, key->id_len };
+	tmpl[n++] = (CK_ATTRIBUTE){ CKA_LABEL, key->label,
+	    strlen(key->label) };
+	if (kt == CKK_RSA)
+		tmpl[n++] = (CK_ATTRIBUTE){ CKA_DECRYPT, on_token ? &yes : &no,
+		    sizeof(CK_BBOOL) };
+	else
+		tmpl[n++] = (CK_ATTRIBUTE){ CKA_DERIVE, on_token ? &yes : &no,
+		    sizeof(CK_BBOOL) };
+	if ((r = session(t, &h)) != 0 ||
+	    (r = import_kek(t, h, kek, keklen, &k)) != 0)
+		return r;
+	if (fault("token_unwrap")) {
+		r = p11err("C_UnwrapKey", CKR_DEVICE_MEMORY);
+		goto out;
+	}
+	rv = t->m->f->C_UnwrapKey(h, &mech, k, (CK_BYTE_PTR)blob, bloblen,
+	    tmpl, n, &key->priv);
+	if (rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_ENCRYPTED_DATA_INVALID ||
+	    rv == CKR_WRAPPED_KEY_LEN_RANGE) {
+		r = ts_error(TS_ERR_CRYPTO, "the wrapped key \"%s\" does not "
+		    "unwrap: wrong passphrase or damaged backup", label);
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		r = p11err("C_UnwrapKey", rv);
+		goto out;
+	}
+	if (on_token && (r = create_public(t, h, pub, key, on_token,
+	    &key->pub)) != 0)
+		goto out;
+	if (!on_token)
+		key->pub = CK_INVALID_HANDLE;
+out:
+	destroy(t, h, k);
+	if (r != 0) {
+		if (key->priv != 0)
+			destroy(t, h, key->priv);
+		memset(key, 0, sizeof(*key));
+	}
+	return r;
+}
+
+int
+token_key_count(struct token *t, unsigned *count)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_CLASS cpriv = CKO_PRIVATE_KEY;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE tmpl[2] = {
+		{ CKA_CLASS, &cpriv, sizeof(cpriv) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+	};
+	CK_OBJECT_HANDLE found[64];
+	CK_ULONG n = 0;
+	CK_RV rv;
+	int r;
+
+	*count = 0;
+	if ((r = session(t, &h)) != 0)
+		return r;
+	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, 2)) != CKR_OK)
+		return p11err("C_FindObjectsInit", rv);
+	do {
+		if ((rv = t->m->f->C_FindObjects(h, found, 64, &n)) != CKR_OK) {
+			t->m->f->C_FindObjectsFinal(h);
+			return p11err("C_FindObjects", rv);
+		}
+		*count += (unsigned)n;
+	} while (n == 64);
+	t->m->f->C_FindObjectsFinal(h);
+	return 0;
 }

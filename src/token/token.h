@@ -70,11 +70,15 @@ void token_close(struct token *t);
  * with that label exists already.
  */
 int token_initialize(const char *module, const char *uri, const char *pin_file);
+/* The same with the label and PINs given (a scratch token). */
+int token_initialize_pins(const char *module, const char *label,
+    const char *so_pin, const char *pin);
 
 /* Log the user in; the PIN comes from TLVSIGN_PIN_FILE, pin_file or the
  * terminal, and is wiped as soon as C_Login returns. Already logged in
  * is success. */
 int token_login(struct token *t, const char *pin_file);
+int token_login_pin(struct token *t, const char *pin);
 
 int token_get_info(struct token *t, struct token_info *info);
 
@@ -136,6 +140,25 @@ void token_destroy_session_key(struct token *t, struct token_key *key);
  */
 int token_wrap_key(struct token *t, const struct token_key *key,
     const uint8_t *kek, size_t keklen, uint8_t **blob, size_t *bloblen);
+
+/*
+ * Unwrap a private key wrapped by token_wrap_key, under kek imported as a
+ * session key and destroyed before returning. The key gets CKA_ID id and
+ * label; pub (from the certificate or public key that goes with it) gives
+ * its type and a public key object. flags: TOKEN_UNWRAP_SESSION makes a
+ * session object (not extractable, no public object: destroy it with
+ * token_destroy_session_key after use); TOKEN_UNWRAP_NOSIGN clears
+ * CKA_SIGN (a retired key). A key that does not unwrap is TS_ERR_CRYPTO.
+ */
+#define TOKEN_UNWRAP_SESSION 1
+#define TOKEN_UNWRAP_NOSIGN 2
+int token_unwrap_key(struct token *t, const uint8_t *kek, size_t keklen,
+    const uint8_t *blob, size_t bloblen, EVP_PKEY *pub,
+    const uint8_t *id, size_t id_len, const char *label, unsigned flags,
+    struct token_key *key);
+
+/* How many private keys the token holds (token objects). */
+int token_key_count(struct token *t, unsigned *count);
 
 /* Store a certificate object with the key's CKA_ID and label. */
 int token_store_cert(struct token *t, const struct token_key *key, X509 *cert);

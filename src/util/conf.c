@@ -34,6 +34,9 @@ static const struct conf_key keys[] = {
 	K("certificate", "l", subj_l, 0),
 	K("certificate", "st", subj_st, 0),
 	K("certificate", "c", subj_c, 0),
+	K("backup", "directory", backup_dir, 1),
+	K("backup", "passphrase-file", backup_passphrase_file, 1),
+	K("backup", "kdf-iterations", backup_kdf_iterations, 0),
 };
 #undef K
 
@@ -170,6 +173,10 @@ validate(struct conf *c)
 	if (c->subj_c != NULL && strlen(c->subj_c) != 2)
 		return ts_error(TS_ERR_CONFIG,
 		    "[certificate] c must be a two-letter country code");
+	if (conf_kdf_iterations(c) == 0)
+		return ts_error(TS_ERR_CONFIG, "[backup] kdf-iterations must "
+		    "be a number from %u to %u", CONF_KDF_ITERATIONS_MIN,
+		    CONF_KDF_ITERATIONS_MAX);
 	return 0;
 }
 
@@ -220,6 +227,12 @@ conf_load(const char *path, struct conf *c)
 		}
 		c->tftp_dir = state_tftp;
 	}
+	if (c->backup_dir == NULL &&
+	    asprintf(&c->backup_dir, "%s/backups", c->state_dir) < 0) {
+		c->backup_dir = NULL;
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if (c->domain != NULL)
 		r = asprintf(&c->fqdn, "%s.%s", c->hostname, c->domain) < 0;
 	else
@@ -249,6 +262,23 @@ conf_free(struct conf *c)
 	free(c->fqdn);
 	free(c->path);
 	c->fqdn = c->path = NULL;
+}
+
+unsigned
+conf_kdf_iterations(const struct conf *c)
+{
+	unsigned long v;
+	char *end;
+
+	if (c->backup_kdf_iterations == NULL)
+		return CONF_KDF_ITERATIONS_MIN;
+	errno = 0;
+	v = strtoul(c->backup_kdf_iterations, &end, 10);
+	if (errno != 0 || end == c->backup_kdf_iterations || *end != '\0' ||
+	    !isdigit((unsigned char)c->backup_kdf_iterations[0]) ||
+	    v < CONF_KDF_ITERATIONS_MIN || v > CONF_KDF_ITERATIONS_MAX)
+		return 0;
+	return (unsigned)v;
 }
 
 const char *

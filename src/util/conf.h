@@ -25,7 +25,17 @@ struct conf {
 	char *fqdn;          /* derived: host.domain */
 	/* [certificate] subject attributes added after CN (may be NULL) */
 	char *subj_ou, *subj_o, *subj_l, *subj_st, *subj_c;
+	/* [backup] */
+	char *backup_dir;            /* default STATE_DIR/backups */
+	char *backup_passphrase_file;
+	char *backup_kdf_iterations; /* PBKDF2 iterations, see below */
 };
+
+/* PBKDF2-HMAC-SHA256 iterations for new backups: at least 600,000. */
+#define CONF_KDF_ITERATIONS_MIN 600000u
+#define CONF_KDF_ITERATIONS_MAX 100000000u
+/* The configured count, or 0 when the setting is invalid. */
+unsigned conf_kdf_iterations(const struct conf *c);
 
 /* Read path (NULL: TLVSIGN_CONF, then /etc/tlvsign/tlvsign.conf; a
  * missing default file gives the built-in defaults). */

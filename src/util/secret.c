@@ -129,3 +129,25 @@ secret_read(const char *envname, const char *file, const char *prompt,
 		r = ts_error(TS_ERR_AUTH, "the %s is empty", prompt);
 	return r;
 }
+
+int
+secret_read_confirm(const char *envname, const char *file, const char *prompt,
+    int confirm, char *buf, size_t size)
+{
+	char again[SECRET_MAX], ask[128];
+	const char *env = envname != NULL ? getenv(envname) : NULL;
+	int r;
+
+	if ((r = secret_read(envname, file, prompt, buf, size)) != 0)
+		return r;
+	if (!confirm || file != NULL || (env != NULL && *env != '\0'))
+		return 0;
+	snprintf(ask, sizeof(ask), "%s (again)", prompt);
+	if ((r = secret_read(NULL, NULL, ask, again, sizeof(again))) == 0 &&
+	    strcmp(buf, again) != 0)
+		r = ts_error(TS_ERR_AUTH, "the two entries do not match");
+	secret_wipe(again, sizeof(again));
+	if (r != 0)
+		secret_wipe(buf, size);
+	return r;
+}

@@ -19,6 +19,11 @@
 int secret_read(const char *envname, const char *file, const char *prompt,
     char *buf, size_t size);
 
+/* The same; a secret typed on the terminal is asked twice when confirm
+ * is set, and the two must match. */
+int secret_read_confirm(const char *envname, const char *file,
+    const char *prompt, int confirm, char *buf, size_t size);
+
 /* Wipe a secret buffer. */
 void secret_wipe(void *buf, size_t size);
 
