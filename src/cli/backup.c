@@ -7,7 +7,6 @@
 #include "cli/cli.h"
 #include "ops/backup.h"
 #include "ops/recover.h"
-#include "util/fileio.h"
 #include "util/error.h"
 #include "x509/cert.h"
 
@@ -147,7 +146,7 @@ do_check(struct cli *c, int argc, char **argv, int inspect)
 	struct app app, *a;
 	int ch, r, test = 0;
 
-	optind = 1;
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': itl = optarg; break;
@@ -267,7 +266,7 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "create") == 0) {
 		struct backup_made res;
 
-		optind = 1;
+		optind = 0;
 		while ((ch = getopt_long(argc, argv, "", create_opts, NULL)) !=
 		    -1) {
 			if (ch != 'o')
@@ -296,7 +295,7 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "restore") == 0) {
 		struct backup_restored res;
 
-		optind = 1;
+		optind = 0;
 		while ((ch = getopt_long(argc, argv, "", restore_opts, NULL)) !=
 		    -1) {
 			if (ch == 'r')
@@ -315,10 +314,14 @@ cmd_backup(struct cli *c, int argc, char **argv)
 			    "(use --yes)"));
 		if ((r = app_open(c->config, APP_LOGIN, &a)) != 0)
 			return cli_fail(r);
-		if ((r = dir_create(a.conf.state_dir, 0700)) != 0 ||
-		    (r = inventory_open(a.conf.state_dir, 1, &a.inv)) != 0 ||
-		    (r = ops_recover(&a)) != 0 ||
-		    (r = ops_backup_restore(&a, argv[optind], replace, &o, NULL,
+		/* on a rebuilt machine there is no inventory yet */
+		if ((r = inventory_exists(a.conf.state_dir)) == 1 &&
+		    ((r = inventory_open(a.conf.state_dir, 0, &a.inv)) != 0 ||
+		    (r = ops_recover(&a)) != 0)) {
+			app_close(&a);
+			return cli_fail(r);
+		}
+		if ((r = ops_backup_restore(&a, argv[optind], replace, &o, NULL,
 		    &res)) != 0) {
 			app_close(&a);
 			return cli_fail(r);

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* OpenSSL first: libtasn1.h defines ASN1_TYPE, which OpenSSL typedefs */
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <libtasn1.h>
 
 #include "util/error.h"
@@ -257,6 +260,25 @@ backup_parse(const uint8_t *der, size_t len, struct backup *b)
 	if (len > BACKUP_MAX_FILE)
 		return ts_error(TS_ERR_LIMIT, "not a valid backup: larger than "
 		    "%u MiB", BACKUP_MAX_FILE >> 20);
+	/* the outer length first, for a clear word on cut or padded files */
+	if (der[0] == 0x30 && len >= 2) {
+		size_t hl = 2, clen = der[1], k;
+
+		if (der[1] & 0x80) {
+			k = der[1] & 0x7f;
+			if (k == 0 || k > 4 || len < 2 + k)
+				return bad("the file", "does not start with a "
+				    "DER SEQUENCE");
+			for (clen = 0, hl = 2; hl < 2 + k; hl++)
+				clen = clen << 8 | der[hl];
+		}
+		if (hl + clen > len)
+			return ts_error(TS_ERR_TRUNCATED, "not a valid backup: "
+			    "the file is truncated (%zu of %zu bytes)", len,
+			    hl + clen);
+		if (hl + clen < len)
+			return bad("the file", "has bytes after the backup");
+	}
 	if ((r = element("Backup", &n)) != 0)
 		return r;
 	dlen = (int)len;
@@ -338,6 +360,20 @@ backup_parse(const uint8_t *der, size_t len, struct backup *b)
 	    (r = read_alloc(n, "signerCertificate", 65536, &b->signer,
 	    &b->signer_len)) != 0)
 		goto out;
+	{
+		uint8_t want[32], got_sha[32];
+
+		if ((r = read_fixed(n, "manifest.signerSha256", want, 32, 32,
+		    &got)) != 0)
+			goto out;
+		SHA256(b->signer, b->signer_len, got_sha);
+		if (CRYPTO_memcmp(want, got_sha, 32) != 0) {
+			r = ts_error(TS_ERR_SIGNATURE, "the backup's signer "
+			    "certificate is not the one its manifest names: "
+			    "the file was altered");
+			goto out;
+		}
+	}
 	if (asn1_der_decoding_startEnd(n, der, (int)len, "manifest", &start,
 	    &end) != ASN1_SUCCESS || start < 0 || end < start ||
 	    (size_t)end >= len) {
@@ -436,10 +472,9 @@ backup_encode(struct backup *b, backup_sign_fn sign, void *arg,
 	asn1_node n = NULL;
 	struct tm tm;
 	char when[32];
-	uint8_t *first = NULL, *sig = NULL;
-	const uint8_t *signer = NULL;
+	uint8_t *first = NULL, *sig = NULL, signer_sha[32];
 	const char *alg = NULL;
-	size_t flen = 0, siglen = 0, signer_len = 0, i;
+	size_t flen = 0, siglen = 0, i;
 	int r, start, end;
 
 	*der = NULL;
@@ -472,6 +507,13 @@ backup_encode(struct backup *b, backup_sign_fn sign, void *arg,
 	    (r = wr(n, "manifest.inventory.tag", b->tag,
 	    sizeof(b->tag))) != 0)
 		goto out;
+	if (b->signer == NULL || b->signer_len == 0) {
+		r = ts_error(TS_ERR_INVALID, "backup encoding: no signer");
+		goto out;
+	}
+	SHA256(b->signer, b->signer_len, signer_sha);
+	if ((r = wr(n, "manifest.signerSha256", signer_sha, 32)) != 0)
+		goto out;
 	for (i = 0; i < b->nkeys; i++)
 		if ((r = encode_key(n, &b->keys[i])) != 0)
 			goto out;
@@ -488,28 +530,23 @@ backup_encode(struct backup *b, backup_sign_fn sign, void *arg,
 		goto out;
 	}
 	if ((r = sign(first + start, (size_t)(end - start + 1), arg, &sig,
-	    &siglen, &alg, &signer, &signer_len)) != 0)
+	    &siglen, &alg)) != 0)
 		goto out;
 	if ((r = wr(n, "signatureAlgorithm", alg, 1)) != 0 ||
 	    (r = wr(n, "signature", sig, siglen)) != 0 ||
-	    (r = wr(n, "signerCertificate", signer, signer_len)) != 0 ||
+	    (r = wr(n, "signerCertificate", b->signer, b->signer_len)) != 0 ||
 	    (r = der_of(n, der, len)) != 0)
 		goto out;
 	free(b->manifest);
 	free(b->signature);
-	free(b->signer);
 	b->manifest = NULL;
 	b->signature = NULL;
-	b->signer = NULL;
-	if ((b->manifest = malloc((size_t)(end - start + 1))) == NULL ||
-	    (b->signer = malloc(signer_len)) == NULL) {
+	if ((b->manifest = malloc((size_t)(end - start + 1))) == NULL) {
 		r = ts_error(TS_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	b->manifest_len = (size_t)(end - start + 1);
 	memcpy(b->manifest, first + start, b->manifest_len);
-	memcpy(b->signer, signer, signer_len);
-	b->signer_len = signer_len;
 	b->signature = sig;
 	b->signature_len = siglen;
 	sig = NULL;

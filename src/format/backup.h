@@ -69,32 +69,34 @@ struct backup {
 	uint8_t *inventory;         /* ciphertext */
 	size_t inventory_len;
 	uint8_t tag[BACKUP_TAG_LEN];
+	/* the signer's certificate (DER): set before backup_encode, whose
+	 * manifest binds it by its SHA-256 */
+	uint8_t *signer;
+	size_t signer_len;
 	/* filled by backup_parse (and by backup_encode on success) */
 	uint8_t *manifest;          /* the signed DER bytes */
 	size_t manifest_len;
 	char sig_alg[32];           /* BACKUP_OID_RSA_SHA256 or _ECDSA_ */
 	uint8_t *signature;
 	size_t signature_len;
-	uint8_t *signer;            /* certificate, DER */
-	size_t signer_len;
 };
 
 /*
  * Decode a backup file. Every field is checked against the module and its
  * bounds (version, algorithms, lengths, counts); trailing bytes, BER
- * forms and a file over BACKUP_MAX_FILE are refused. Digests and the
- * signature are not checked here.
+ * forms and a file over BACKUP_MAX_FILE are refused, and so is a signer
+ * certificate whose SHA-256 is not the manifest's. The wrapped keys'
+ * digests and the signature are not checked here.
  */
 int backup_parse(const uint8_t *der, size_t len, struct backup *out);
 
 /*
- * Encode b. sign is called once with the DER of the manifest and returns
- * the signature (malloc'd), its algorithm OID and the signer's
- * certificate (DER, borrowed). On success b->manifest etc. are set too.
+ * Encode b (with b->signer set). sign is called once with the DER of the
+ * manifest and returns the signature (malloc'd) and its algorithm OID. On
+ * success b->manifest, b->signature and b->sig_alg are set too.
  */
 typedef int (*backup_sign_fn)(const uint8_t *manifest, size_t len,
-    void *arg, uint8_t **sig, size_t *siglen, const char **sig_alg,
-    const uint8_t **signer, size_t *signer_len);
+    void *arg, uint8_t **sig, size_t *siglen, const char **sig_alg);
 int backup_encode(struct backup *b, backup_sign_fn sign, void *arg,
     uint8_t **der, size_t *len);
 

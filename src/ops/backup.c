@@ -241,13 +241,11 @@ collect_key(const struct snapshot_key *sk, void *arg)
 struct signer {
 	struct app *a;
 	struct token_key key;
-	const uint8_t *cert;
-	size_t cert_len;
 };
 
 static int
 sign_manifest(const uint8_t *m, size_t len, void *arg, uint8_t **sig,
-    size_t *siglen, const char **alg, const uint8_t **cert, size_t *certlen)
+    size_t *siglen, const char **alg)
 {
 	struct signer *s = arg;
 	int r;
@@ -257,8 +255,6 @@ sign_manifest(const uint8_t *m, size_t len, void *arg, uint8_t **sig,
 		return r;
 	*alg = s->key.type == TOKEN_KEY_RSA ? BACKUP_OID_RSA_SHA256 :
 	    BACKUP_OID_ECDSA_SHA256;
-	*cert = s->cert;
-	*certlen = s->cert_len;
 	return 0;
 }
 
@@ -311,10 +307,14 @@ build(struct app *a, const char *pass, struct backup *b, uint8_t **der,
 		goto out;
 	}
 	s.a = a;
-	s.cert = rec.der;
-	s.cert_len = rec.der_len;
 	if ((r = app_find_key(a, rec.key_id, &s.key)) != 0)
 		goto out;
+	if ((b->signer = malloc(rec.der_len)) == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(b->signer, rec.der, rec.der_len);
+	b->signer_len = rec.der_len;
 	b->iterations = conf_kdf_iterations(&a->conf);
 	b->salt_len = 32;
 	if (RAND_bytes(b->salt, (int)b->salt_len) != 1 ||
@@ -573,10 +573,8 @@ int
 ops_backup_verify(struct app *a, const char *file, const char *itl,
     const char *cert, struct backup_check *chk)
 {
-	struct backup *b = &chk->b;
-	uint8_t *data = NULL, digest[32];
-	X509 *signer = NULL;
-	size_t len = 0, i;
+	uint8_t *data = NULL;
+	size_t len = 0;
 	int r;
 
 	memset(chk, 0, sizeof(*chk));
@@ -584,6 +582,24 @@ ops_backup_verify(struct app *a, const char *file, const char *itl,
 	snprintf(chk->path, sizeof(chk->path), "%s", file);
 	if ((r = file_read(file, BACKUP_MAX_FILE, &data, &len)) != 0)
 		return r;
+	r = ops_backup_verify_data(a, file, data, len, itl, cert, chk);
+	free(data);
+	return r;
+}
+
+int
+ops_backup_verify_data(struct app *a, const char *name, const uint8_t *data,
+    size_t len, const char *itl, const char *cert, struct backup_check *chk)
+{
+	struct backup *b = &chk->b;
+	uint8_t digest[32];
+	X509 *signer = NULL;
+	size_t i;
+	int r;
+
+	memset(chk, 0, sizeof(*chk));
+	chk->anchor = -1;
+	snprintf(chk->path, sizeof(chk->path), "%s", name);
 	chk->file_size = len;
 	SHA256(data, len, digest);
 	hex_lower(digest, sizeof(digest), chk->file_sha256);
@@ -635,7 +651,6 @@ ops_backup_verify(struct app *a, const char *file, const char *itl,
 		    chk->anchor_source);
 out:
 	X509_free(signer);
-	free(data);
 	return r;
 }
 
@@ -976,6 +991,23 @@ remove_extra_keys(struct token *t, const struct backup *b, unsigned *removed)
 	return r;
 }
 
+/* Remove an inventory this restore created. */
+static void
+drop_inventory(struct app *a)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[4200];
+	size_t i;
+
+	inventory_close(a->inv);
+	a->inv = NULL;
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", a->conf.state_dir,
+		    INVENTORY_FILE, suffix[i]);
+		unlink(path);
+	}
+}
+
 int
 ops_backup_restore(struct app *a, const char *file, int replace,
     const struct tf_opts *o, const char *passphrase,
@@ -988,7 +1020,7 @@ ops_backup_restore(struct app *a, const char *file, int replace,
 	struct backup_keys k;
 	struct restored rs = { NULL, 0 };
 	unsigned held = 0;
-	int r, count = 0;
+	int r, count = 0, created = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&k, 0, sizeof(k));
@@ -1004,14 +1036,16 @@ ops_backup_restore(struct app *a, const char *file, int replace,
 		    a->conf.cluster_name);
 		goto out;
 	}
-	if (inventory_meta_get(a->inv, "cluster-name", &name) == 0 &&
+	if (a->inv != NULL &&
+	    inventory_meta_get(a->inv, "cluster-name", &name) == 0 &&
 	    strcmp(name, chk.b.cluster_name) != 0) {
 		r = ts_error(TS_ERR_INVALID, "%s is a backup of cluster \"%s\", "
 		    "the inventory is of \"%s\"", file, chk.b.cluster_name,
 		    name);
 		goto out;
 	}
-	if (inventory_meta_get(a->inv, "cluster-id", &idhex) == 0 &&
+	if (a->inv != NULL &&
+	    inventory_meta_get(a->inv, "cluster-id", &idhex) == 0 &&
 	    strcmp(idhex, want) != 0) {
 		r = ts_error(TS_ERR_INVALID, "%s is a backup of another cluster "
 		    "named \"%s\" (cluster id %s, this one %s)", file,
@@ -1030,8 +1064,17 @@ ops_backup_restore(struct app *a, const char *file, int replace,
 		snprintf(pass, sizeof(pass), "%s", passphrase);
 	else if ((r = backup_passphrase(&a->conf, 0, pass, sizeof(pass))) != 0)
 		goto out;
-	if ((r = unlock(&chk.b, pass, &k, &image)) != 0 ||
-	    (r = restore_keys(a->token, &chk.b, &k, &rs,
+	if ((r = unlock(&chk.b, pass, &k, &image)) != 0)
+		goto out;
+	/* a rebuilt machine: the inventory is created now, and removed
+	 * again if the restore fails */
+	if (a->inv == NULL) {
+		if ((r = dir_create(a->conf.state_dir, 0700)) != 0 ||
+		    (r = inventory_open(a->conf.state_dir, 1, &a->inv)) != 0)
+			goto out;
+		created = 1;
+	}
+	if ((r = restore_keys(a->token, &chk.b, &k, &rs,
 	    &res->keys_present)) != 0)
 		goto out;
 	res->keys_restored = (unsigned)rs.n;
@@ -1058,7 +1101,9 @@ ops_backup_restore(struct app *a, const char *file, int replace,
 undo:
 	restored_undo(a->token, &rs);
 out:
-	if (r != 0)
+	if (r != 0 && created)
+		drop_inventory(a);
+	else if (r != 0)
 		app_audit(a, "backup.restore", r, "file=%s", file);
 	free(rs.keys);
 	free(name);

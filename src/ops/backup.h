@@ -64,6 +64,10 @@ struct backup_check {
  */
 int ops_backup_verify(struct app *a, const char *file, const char *itl,
     const char *cert, struct backup_check *chk);
+/* The same on bytes in memory; name is what messages call them. */
+int ops_backup_verify_data(struct app *a, const char *name,
+    const uint8_t *data, size_t len, const char *itl, const char *cert,
+    struct backup_check *chk);
 void backup_check_free(struct backup_check *chk);
 
 /*
@@ -86,9 +90,9 @@ struct backup_restored {
 };
 
 /*
- * Restore into the token and the state directory of a (whose inventory
- * is created when missing): refused when the token holds keys, unless
- * replace. Keys, certificates and inventory, then the published trust
+ * Restore into the token and the state directory of a (a->inv NULL: the
+ * inventory is created, and removed again on failure): refused when the
+ * token holds keys, unless replace. Keys, certificates and inventory, then the published trust
  * files rebuilt through the phone-trust check, in one transaction: a
  * failure at any step leaves token, inventory and TFTP directory as they
  * were.

@@ -339,6 +339,16 @@ fail:
 	return r;
 }
 
+int
+inventory_exists(const char *state_dir)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", state_dir, INVENTORY_FILE);
+	return stat(path, &st) == 0;
+}
+
 void
 inventory_close(struct inventory *inv)
 {

@@ -96,6 +96,8 @@ struct published {
  * Without create, a missing database says to run `tlvsign init`. */
 int inventory_open(const char *state_dir, int create, struct inventory **out);
 void inventory_close(struct inventory *inv);
+/* 1 when STATE_DIR holds an inventory, 0 when not. */
+int inventory_exists(const char *state_dir);
 /* An inventory held in memory, from the bytes of a database file (a
  * backup's snapshot): checked and migrated to the current schema. */
 int inventory_open_image(const uint8_t *image, size_t len,
