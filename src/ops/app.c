@@ -11,6 +11,7 @@
 #include "ops/recover.h"
 #include "store/audit.h"
 #include "util/error.h"
+#include "x509/cert.h"
 
 int
 app_open(const char *conf_path, unsigned need, struct app *a)
@@ -80,18 +81,11 @@ int
 app_find_key(struct app *a, const char *hex, struct token_key *key)
 {
 	uint8_t id[TOKEN_ID_MAX];
-	size_t n = strlen(hex) / 2, i;
-	unsigned v;
+	size_t n;
 
-	if (strlen(hex) % 2 != 0 || n == 0 || n > sizeof(id))
+	if (hex_decode(hex, id, sizeof(id), &n) != 0)
 		return ts_error(TS_ERR_STATE, "inventory key id \"%s\" is "
 		    "malformed", hex);
-	for (i = 0; i < n; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return ts_error(TS_ERR_STATE, "inventory key id \"%s\" "
-			    "is malformed", hex);
-		id[i] = (uint8_t)v;
-	}
 	if (token_find_key_by_id(a->token, id, n, key) != 0)
 		return ts_error(TS_ERR_TOKEN, "the token has no key with CKA_ID "
 		    "%s, which the inventory names: is this the right token?",

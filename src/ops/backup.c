@@ -157,19 +157,9 @@ struct collect {
 static int
 hex_id(const char *hex, uint8_t *id, size_t *len)
 {
-	size_t n = strlen(hex) / 2, i;
-	unsigned v;
-
-	if (strlen(hex) % 2 != 0 || n == 0 || n > BACKUP_KEY_ID_MAX)
+	if (hex_decode(hex, id, BACKUP_KEY_ID_MAX, len) != 0)
 		return ts_error(TS_ERR_STATE, "inventory key id \"%s\" is "
 		    "malformed", hex);
-	for (i = 0; i < n; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return ts_error(TS_ERR_STATE, "inventory key id \"%s\" "
-			    "is malformed", hex);
-		id[i] = (uint8_t)v;
-	}
-	*len = n;
 	return 0;
 }
 

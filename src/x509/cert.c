@@ -1,6 +1,7 @@
 /* cert.c - self-signed certificates and trust-list fields. */
 #include "x509/cert.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +345,25 @@ hex_lower(const uint8_t *p, size_t n, char *out)
 	out[0] = '\0';
 	for (i = 0; i < n; i++)
 		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+int
+hex_decode(const char *hex, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = strlen(hex) / 2, i;
+	unsigned v;
+
+	if (strlen(hex) % 2 != 0 || n == 0 || n > max)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	*len = n;
+	return 0;
 }
 
 int

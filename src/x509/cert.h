@@ -56,6 +56,8 @@ int cert_from_der(const uint8_t *der, size_t len, X509 **out);
  * without separators; out must hold 3 * 64 bytes. */
 void hex_colon(const uint8_t *p, size_t n, char *out);
 void hex_lower(const uint8_t *p, size_t n, char *out);
+/* Hex (even length, 1 to max bytes) to bytes; -1 when malformed. */
+int hex_decode(const char *hex, uint8_t *out, size_t max, size_t *len);
 int cert_fingerprint(const X509 *x, const EVP_MD *md, char *out,
     size_t outsize, int colons);
 
