@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "ops/backup.h"
@@ -265,6 +266,7 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "create") == 0) {
 		struct backup_made res;
+		struct cli_bar bar = { "wrapping keys", 0 };
 
 		optind = 0;
 		while ((ch = getopt_long(argc, argv, "", create_opts, NULL)) !=
@@ -278,6 +280,10 @@ cmd_backup(struct cli *c, int argc, char **argv)
 		if ((r = app_open(c->config, APP_INVENTORY | APP_LOGIN,
 		    &a)) != 0)
 			return cli_fail(r);
+		if (isatty(STDERR_FILENO) && !c->json) {
+			a.progress = cli_progress;
+			a.progress_arg = &bar;
+		}
 		r = ops_backup_create(&a, out, NULL, &res);
 		app_close(&a);
 		if (r != 0)
@@ -294,6 +300,7 @@ cmd_backup(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "restore") == 0) {
 		struct backup_restored res;
+		struct cli_bar bar = { "unwrapping keys", 0 };
 
 		optind = 0;
 		while ((ch = getopt_long(argc, argv, "", restore_opts, NULL)) !=
@@ -314,6 +321,10 @@ cmd_backup(struct cli *c, int argc, char **argv)
 			    "(use --yes)"));
 		if ((r = app_open(c->config, APP_LOGIN, &a)) != 0)
 			return cli_fail(r);
+		if (isatty(STDERR_FILENO) && !c->json) {
+			a.progress = cli_progress;
+			a.progress_arg = &bar;
+		}
 		/* on a rebuilt machine there is no inventory yet */
 		if ((r = inventory_exists(a.conf.state_dir)) == 1 &&
 		    ((r = inventory_open(a.conf.state_dir, 0, &a.inv)) != 0 ||

@@ -31,6 +31,13 @@ int cli_json_print(json_t *v);
 int cli_parse_uint(const char *opt, const char *s, unsigned *out);
 /* "YYYY-MM-DD HH:MM:SS UTC" */
 void cli_time_text(time_t t, char *buf, size_t size);
+/* A progress bar on standard error, redrawn at most every 1/100; pass a
+ * struct cli_bar as arg. Callers install it only on a terminal. */
+struct cli_bar {
+	const char *what;
+	size_t last;
+};
+void cli_progress(size_t done, size_t total, void *arg);
 /* Ask on the terminal, unless yes is set; 1 when confirmed. Without a
  * terminal and without --yes the answer is no. */
 int cli_confirm(int yes, const char *question);

@@ -17,23 +17,6 @@
 
 #define SGN_READ_MAX (16 * 1024 * 1024)
 
-/* A progress bar on the terminal, redrawn at most every 1/100. */
-static void
-progress(size_t done, size_t total, void *arg)
-{
-	size_t *last = arg, width = 40, fill;
-
-	if (total == 0 || (done != total && (done - *last) * 100 < total))
-		return;
-	*last = done;
-	fill = done * width / total;
-	fprintf(stderr, "\rsigning [%-*.*s] %zu/%zu", (int)width, (int)fill,
-	    "########################################", done, total);
-	if (done == total)
-		fputc('\n', stderr);
-	fflush(stderr);
-}
-
 static double
 now_seconds(void)
 {
@@ -59,7 +42,7 @@ cmd_sign(struct cli *c, int argc, char **argv)
 	struct sign_result res;
 	struct app a;
 	const char *dir = NULL;
-	size_t last = 0;
+	struct cli_bar bar = { "signing", 0 };
 	double t0, secs;
 	int ch, r;
 
@@ -83,8 +66,8 @@ cmd_sign(struct cli *c, int argc, char **argv)
 		return cli_usage("sign FILE... or sign --dir DIR [--out-dir D] "
 		    "[--jobs N] [--all]");
 	if (isatty(STDERR_FILENO) && !c->json) {
-		o.progress = progress;
-		o.progress_arg = &last;
+		o.progress = cli_progress;
+		o.progress_arg = &bar;
 	}
 	if (o.out_dir != NULL && (r = dir_create(o.out_dir, 0755)) != 0)
 		return cli_fail(r);

@@ -77,6 +77,23 @@ static const char usage_text[] =
     "         tomcat-ECDSA, ipsec\n"
     "See tlvsign(1) and tlvsign.conf(5).\n";
 
+void
+cli_progress(size_t done, size_t total, void *arg)
+{
+	struct cli_bar *b = arg;
+	size_t width = 40, fill;
+
+	if (total == 0 || (done != total && (done - b->last) * 100 < total))
+		return;
+	b->last = done;
+	fill = done * width / total;
+	fprintf(stderr, "\r%s [%-*.*s] %zu/%zu", b->what, (int)width,
+	    (int)fill, "########################################", done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
 int
 cli_fail(int r)
 {

@@ -53,6 +53,13 @@ app_close(struct app *a)
 	memset(a, 0, sizeof(*a));
 }
 
+void
+app_progress(const struct app *a, size_t done, size_t total)
+{
+	if (a != NULL && a->progress != NULL)
+		a->progress(done, total, a->progress_arg);
+}
+
 int
 app_key_label(const char *purpose, const char *host, char *buf, size_t size)
 {

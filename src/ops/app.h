@@ -14,7 +14,13 @@ struct app {
 	struct token *token;
 	struct inventory *inv;
 	char actor[128];   /* who acts: "local:<user>(<uid>)" by default */
+	/* long operations report here when set (a terminal's progress bar) */
+	void (*progress)(size_t done, size_t total, void *arg);
+	void *progress_arg;
 };
+
+/* Report progress when a reporter is installed. */
+void app_progress(const struct app *a, size_t done, size_t total);
 
 enum {
 	APP_INVENTORY = 1, /* open the existing inventory */

@@ -152,7 +152,16 @@ struct collect {
 	struct backup *b;
 	const struct backup_keys *k;
 	size_t cap;
+	size_t rows, seen;      /* for the progress bar */
 };
+
+static int
+count_key(const struct snapshot_key *sk, void *arg)
+{
+	(void)sk;
+	((struct collect *)arg)->rows++;
+	return 0;
+}
 
 static int
 hex_id(const char *hex, uint8_t *id, size_t *len)
@@ -175,6 +184,7 @@ collect_key(const struct snapshot_key *sk, void *arg)
 	size_t idlen, i;
 	int r, n;
 
+	app_progress(c->a, ++c->seen, c->rows);
 	if ((r = hex_id(sk->key_id, id, &idlen)) != 0)
 		return r;
 	for (i = 0; i < b->nkeys; i++)
@@ -317,8 +327,9 @@ build(struct app *a, const char *pass, struct backup *b, uint8_t **der,
 	c.a = a;
 	c.b = b;
 	c.k = &k;
-	c.cap = 0;
-	if ((r = snapshot_keys(a->inv, collect_key, &c)) != 0 ||
+	c.cap = c.rows = c.seen = 0;
+	if ((r = snapshot_keys(a->inv, count_key, &c)) != 0 ||
+	    (r = snapshot_keys(a->inv, collect_key, &c)) != 0 ||
 	    (r = snapshot_take(a->inv, &image, &ilen)) != 0 ||
 	    (r = gcm(1, &k, b, image, ilen, &b->inventory)) != 0)
 		goto out;
@@ -725,7 +736,7 @@ restored_undo(struct token *t, struct restored *rs)
 /* Unwrap every key of b into t (keys already there, by CKA_ID, are
  * kept), with their certificates. On failure nothing stays. */
 static int
-restore_keys(struct token *t, const struct backup *b,
+restore_keys(struct app *a, struct token *t, const struct backup *b,
     const struct backup_keys *k, struct restored *rs, unsigned *present)
 {
 	struct token_key tk;
@@ -740,6 +751,7 @@ restore_keys(struct token *t, const struct backup *b,
 	for (i = 0; i < b->nkeys && r == 0; i++) {
 		const struct backup_key *bk = &b->keys[i];
 
+		app_progress(a, i + 1, b->nkeys);
 		if ((r = spki_key(bk, &pub)) != 0 ||
 		    (r = key_consistent(bk, pub, &cert)) != 0)
 			break;
@@ -903,7 +915,7 @@ ops_backup_restore_test(struct app *a, const char *file, const char *itl,
 	}
 	have_dir = 1;
 	if ((r = scratch_token(module, dir, &t)) != 0 ||
-	    (r = restore_keys(t, &chk->b, &k, &rs, &present)) != 0 ||
+	    (r = restore_keys(a, t, &chk->b, &k, &rs, &present)) != 0 ||
 	    (r = prove_keys(t, &chk->b, &chk->keys_tested)) != 0)
 		goto out;
 out:
@@ -1064,7 +1076,7 @@ ops_backup_restore(struct app *a, const char *file, int replace,
 			goto out;
 		created = 1;
 	}
-	if ((r = restore_keys(a->token, &chk.b, &k, &rs,
+	if ((r = restore_keys(a, a->token, &chk.b, &k, &rs,
 	    &res->keys_present)) != 0)
 		goto out;
 	res->keys_restored = (unsigned)rs.n;
