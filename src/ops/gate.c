@@ -7,6 +7,8 @@
 
 #include <openssl/pem.h>
 
+#include "format/bulkcert.h"
+#include "store/tvstrust.h"
 #include "util/error.h"
 #include "x509/cert.h"
 
@@ -96,6 +98,27 @@ load_row(const struct cert_row *row, void *arg)
 	return 0;
 }
 
+/* Another cluster's certificate, imported with its roles. */
+static int
+load_imported(const struct tvs_trust_row *row, void *arg)
+{
+	struct load *l = arg;
+	uint16_t roles[BULK_MAX_ROLES];
+	size_t nr;
+	X509 *x;
+	int r;
+
+	if ((r = bulk_roles_parse(row->roles, roles, &nr)) != 0)
+		return ts_error(TS_ERR_STATE, "TVS trust store: certificate %s "
+		    "has roles \"%s\" that are not trust-file roles",
+		    row->sha256, row->roles);
+	if ((r = cert_from_der(row->der, row->der_len, &x)) != 0)
+		return r;
+	if ((r = store_add(l->gs, x, roles, nr)) != 0)
+		X509_free(x);
+	return r;
+}
+
 int
 gate_store_load(struct app *a, struct gate_store *gs)
 {
@@ -103,7 +126,8 @@ gate_store_load(struct app *a, struct gate_store *gs)
 	int r;
 
 	memset(gs, 0, sizeof(*gs));
-	if ((r = inventory_cert_list(a->inv, load_row, &l)) != 0)
+	if ((r = inventory_cert_list(a->inv, load_row, &l)) != 0 ||
+	    (r = tvs_trust_list(a->inv, load_imported, &l)) != 0)
 		gate_store_free(gs);
 	return r;
 }

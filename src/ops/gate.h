@@ -20,8 +20,9 @@ int gate_check(struct app *a, const struct node *n, int is_ctl,
 /* The cluster's TVS trust store as the inventory holds it now: every
  * active CallManager, TVS and CAPF certificate with its trust-file role
  * (not ITLRecovery: phones learn a new one only from an ITL or CTL signed
- * by a key they trust); the server certificates are the active TVS
- * certificates. */
+ * by a key they trust), and every certificate of other clusters
+ * imported by `tlvsign cert bulk import` with the roles of its archive;
+ * the server certificates are this cluster's active TVS certificates. */
 struct gate_store {
 	struct tvs_store s;
 	struct tvs_entry *entries;
