@@ -34,6 +34,11 @@ static const struct conf_key keys[] = {
 	K("certificate", "l", subj_l, 0),
 	K("certificate", "st", subj_st, 0),
 	K("certificate", "c", subj_c, 0),
+	K("tvs", "listen", tvs_listen_text, 0),
+	K("tvs", "ttl", tvs_ttl_text, 0),
+	K("tvs", "max-connections", tvs_max_conn_text, 0),
+	K("tvs", "timeout", tvs_timeout_text, 0),
+	K("tvs", "tls1.0", tvs_tls10_text, 0),
 };
 #undef K
 
@@ -150,6 +155,78 @@ parse_file(FILE *fp, const char *path, struct conf *c)
 	return 0;
 }
 
+/* A decimal number in [min, max]. */
+static int
+parse_uint(const char *key, const char *s, unsigned min, unsigned max,
+    unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return ts_error(TS_ERR_CONFIG, "[tvs] %s \"%s\" is not a number "
+		    "from %u to %u", key, s, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* "ADDRESS:PORT" with a numeric IPv4 address, or "[IPv6]:PORT". */
+static int
+parse_listen(struct conf *c)
+{
+	const char *s = c->tvs_listen_text, *colon;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		hlen = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    strchr(s, ':') != colon)
+			goto bad;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= sizeof(c->tvs.host))
+		goto bad;
+	memcpy(c->tvs.host, s, hlen);
+	c->tvs.host[hlen] = '\0';
+	return parse_uint("listen port", colon + 1, 0, 65535, &c->tvs.port);
+bad:
+	return ts_error(TS_ERR_CONFIG, "[tvs] listen \"%s\" is not "
+	    "ADDRESS:PORT (an IPv6 address in brackets)", c->tvs_listen_text);
+}
+
+static int
+validate_tvs(struct conf *c)
+{
+	int r;
+
+	if ((r = parse_listen(c)) != 0 ||
+	    (r = parse_uint("ttl", c->tvs_ttl_text, 1, 0x7fffffff,
+	    &c->tvs.ttl)) != 0 ||
+	    (r = parse_uint("max-connections", c->tvs_max_conn_text, 1,
+	    100000, &c->tvs.max_conn)) != 0 ||
+	    (r = parse_uint("timeout", c->tvs_timeout_text, 1, 3600,
+	    &c->tvs.timeout)) != 0)
+		return r;
+	if (strcmp(c->tvs_tls10_text, "yes") == 0)
+		c->tvs.tls10 = 1;
+	else if (strcmp(c->tvs_tls10_text, "no") == 0)
+		c->tvs.tls10 = 0;
+	else
+		return ts_error(TS_ERR_CONFIG, "[tvs] tls1.0 is yes or no, not "
+		    "\"%s\"", c->tvs_tls10_text);
+	return 0;
+}
+
 static int
 validate(struct conf *c)
 {
@@ -170,7 +247,7 @@ validate(struct conf *c)
 	if (c->subj_c != NULL && strlen(c->subj_c) != 2)
 		return ts_error(TS_ERR_CONFIG,
 		    "[certificate] c must be a two-letter country code");
-	return 0;
+	return validate_tvs(c);
 }
 
 int
@@ -211,7 +288,12 @@ conf_load(const char *path, struct conf *c)
 	    (r = set_default(&c->cluster_name, "cluster1")) != 0 ||
 	    (r = set_default(&c->state_dir, "/var/lib/tlvsign")) != 0 ||
 	    (r = set_default(&c->hostname, host)) != 0 ||
-	    (r = set_default(&c->ip_address, "127.0.0.1")) != 0)
+	    (r = set_default(&c->ip_address, "127.0.0.1")) != 0 ||
+	    (r = set_default(&c->tvs_listen_text, "0.0.0.0:2445")) != 0 ||
+	    (r = set_default(&c->tvs_ttl_text, "86400")) != 0 ||
+	    (r = set_default(&c->tvs_max_conn_text, "1024")) != 0 ||
+	    (r = set_default(&c->tvs_timeout_text, "10")) != 0 ||
+	    (r = set_default(&c->tvs_tls10_text, "no")) != 0)
 		goto out;
 	if (c->tftp_dir == NULL) {
 		if (asprintf(&state_tftp, "%s/tftp", c->state_dir) < 0) {

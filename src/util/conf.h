@@ -25,6 +25,18 @@ struct conf {
 	char *fqdn;          /* derived: host.domain */
 	/* [certificate] subject attributes added after CN (may be NULL) */
 	char *subj_ou, *subj_o, *subj_l, *subj_st, *subj_c;
+	/* [tvs] the TVS listener of tlvsignd, as written ... */
+	char *tvs_listen_text, *tvs_ttl_text, *tvs_max_conn_text;
+	char *tvs_timeout_text, *tvs_tls10_text;
+	/* ... and as validated */
+	struct {
+		char host[64];       /* numeric IPv4 or IPv6 address */
+		unsigned port;       /* 0: any free port (tests) */
+		unsigned ttl;        /* seconds phones may cache an answer */
+		unsigned max_conn;   /* connections at once */
+		unsigned timeout;    /* seconds a connection may last */
+		int tls10;           /* accept TLS 1.0 and 1.1 */
+	} tvs;
 };
 
 /* Read path (NULL: TLVSIGN_CONF, then /etc/tlvsign/tlvsign.conf; a
