@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "daemon/api.h"
 #include "daemon/log.h"
 #include "daemon/tvsd.h"
 #include "ops/app.h"
@@ -33,7 +34,9 @@ struct daemon {
 	struct tvsd *tvs;
 	SSL_CTX *last_ctx;        /* for the ticket keys of the next one */
 	char listen[96];
+	char api_listen[96];
 	struct event_base *base;
+	struct api *api;
 };
 
 /* The active TVS certificate of the publisher, and its token key. */
@@ -163,10 +166,25 @@ reload(struct daemon *dm)
 		return;
 	}
 	dlog(LOG_P_NOTICE, "reloaded: %zu certificates in the TVS trust store, "
-	    "ttl %u, max-connections %u, timeout %u, tls1.0 %s", s->db.n,
-	    s->ttl, s->max_conn, s->timeout, c.tvs.tls10 ? "yes" : "no");
+	    "ttl %u, max-connections %u, timeout %u, tls1.0 %s, %zu API "
+	    "clients", s->db.n, s->ttl, s->max_conn, s->timeout,
+	    c.tvs.tls10 ? "yes" : "no", c.napi_clients);
 	tvsd_replace(dm->tvs, s);
-	conf_free(&c);
+	if (strcmp(c.api_listen_text, dm->api_listen) != 0)
+		dlog(LOG_P_WARNING, "reload: [api] listen %s takes effect at "
+		    "the next start", c.api_listen_text);
+	/* the new roles apply to the next request */
+	conf_free(&dm->app.conf);
+	dm->app.conf = c;
+	if (dm->api != NULL) {
+		SSL_CTX *ctx;
+
+		if ((r = api_tls_context(&dm->app, &ctx)) != 0)
+			dlog(LOG_P_WARNING, "reload: the HTTPS API keeps its TLS "
+			    "identity: %s", ts_error_detail(r));
+		else
+			api_set_ctx(dm->api, ctx);
+	}
 }
 
 static void
@@ -308,7 +326,35 @@ main(int argc, char **argv)
 	    "certificates in the TVS trust store, ttl %u, tls1.0 %s)",
 	    dm.app.conf.tvs.host, port, workers, snap->db.n, snap->ttl,
 	    dm.app.conf.tvs.tls10 ? "yes" : "no");
+	snprintf(dm.api_listen, sizeof(dm.api_listen), "%s",
+	    dm.app.conf.api_listen_text);
+	if (dm.app.conf.api.enabled) {
+		SSL_CTX *ctx;
+
+		if ((r = api_tls_context(&dm.app, &ctx)) != 0) {
+			dlog(LOG_P_WARNING, "HTTPS API not started: %s",
+			    ts_error_detail(r));
+		} else if ((r = api_start(dm.base, &dm.app, ctx,
+		    dm.app.conf.api.host, dm.app.conf.api.port, &port,
+		    &dm.api)) != 0) {
+			SSL_CTX_free(ctx);
+			dlog(LOG_P_ERR, "cannot start: %s", ts_error_detail(r));
+			tvsd_stop(dm.tvs);
+			goto out;
+		} else {
+			dlog(LOG_P_NOTICE, "API listening on %s port %u (%zu "
+			    "clients with a role)", dm.app.conf.api.host, port,
+			    dm.app.conf.napi_clients);
+		}
+	}
 	event_base_dispatch(dm.base);
+	if (dm.api != NULL) {
+		struct timeval flush = { 0, 300000 };
+
+		/* replies already queued reach their clients */
+		event_base_loopexit(dm.base, &flush);
+		event_base_dispatch(dm.base);
+	}
 	tvsd_stop(dm.tvs);
 	dlog(LOG_P_NOTICE, "stopped");
 	rc = EXIT_OK;
@@ -316,6 +362,7 @@ out:
 	for (i = 0; i < 3; i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
+	api_stop(dm.api);
 	if (dm.base != NULL)
 		event_base_free(dm.base);
 	SSL_CTX_free(dm.last_ctx);

@@ -39,6 +39,10 @@ static const struct conf_key keys[] = {
 	K("tvs", "max-connections", tvs_max_conn_text, 0),
 	K("tvs", "timeout", tvs_timeout_text, 0),
 	K("tvs", "tls1.0", tvs_tls10_text, 0),
+	K("api", "listen", api_listen_text, 0),
+	K("api", "officer", api_officer, 0),
+	K("api", "publisher", api_publisher, 0),
+	K("api", "auditor", api_auditor, 0),
 };
 #undef K
 
@@ -175,9 +179,10 @@ parse_uint(const char *key, const char *s, unsigned min, unsigned max,
 
 /* "ADDRESS:PORT" with a numeric IPv4 address, or "[IPv6]:PORT". */
 static int
-parse_listen(struct conf *c)
+parse_listen(const char *section, const char *s, char *host, size_t hsize,
+    unsigned *port)
 {
-	const char *s = c->tvs_listen_text, *colon;
+	const char *text = s, *colon;
 	size_t hlen;
 
 	if (s[0] == '[') {
@@ -194,14 +199,83 @@ parse_listen(struct conf *c)
 			goto bad;
 		hlen = (size_t)(colon - s);
 	}
-	if (hlen == 0 || hlen >= sizeof(c->tvs.host))
+	if (hlen == 0 || hlen >= hsize)
 		goto bad;
-	memcpy(c->tvs.host, s, hlen);
-	c->tvs.host[hlen] = '\0';
-	return parse_uint("listen port", colon + 1, 0, 65535, &c->tvs.port);
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (parse_uint("listen port", colon + 1, 0, 65535, port) != 0)
+		goto bad;
+	return 0;
 bad:
-	return ts_error(TS_ERR_CONFIG, "[tvs] listen \"%s\" is not "
-	    "ADDRESS:PORT (an IPv6 address in brackets)", c->tvs_listen_text);
+	return ts_error(TS_ERR_CONFIG, "[%s] listen \"%s\" is not "
+	    "ADDRESS:PORT (an IPv6 address in brackets)", section, text);
+}
+
+/* A list of SHA-256 fingerprints (hex, colons and case free) separated
+ * by commas or spaces, each mapped to role; one role per fingerprint. */
+static int
+parse_clients(struct conf *c, const char *list, const char *role)
+{
+	const char *p = list;
+	struct conf_api_client *grown;
+	char hex[65];
+	size_t n, i;
+
+	while (p != NULL && *p != '\0') {
+		n = 0;
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p)) {
+			if (*p != ':') {
+				if (!isxdigit((unsigned char)*p) || n == 64)
+					goto bad;
+				hex[n++] = (char)tolower((unsigned char)*p);
+			}
+			p++;
+		}
+		if (n != 64)
+			goto bad;
+		hex[64] = '\0';
+		for (i = 0; i < c->napi_clients; i++)
+			if (strcmp(c->api_clients[i].sha256, hex) == 0)
+				return ts_error(TS_ERR_CONFIG, "[api] client "
+				    "%.16s... is both %s and %s: one role per "
+				    "certificate", hex, c->api_clients[i].role,
+				    role);
+		if ((grown = realloc(c->api_clients, (c->napi_clients + 1) *
+		    sizeof(*grown))) == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		c->api_clients = grown;
+		memcpy(grown[c->napi_clients].sha256, hex, sizeof(hex));
+		snprintf(grown[c->napi_clients].role,
+		    sizeof(grown[0].role), "%s", role);
+		c->napi_clients++;
+	}
+	return 0;
+bad:
+	return ts_error(TS_ERR_CONFIG, "[api] %s: \"%.80s\" is not a list of "
+	    "SHA-256 fingerprints (64 hex digits each)", role, list);
+}
+
+static int
+validate_api(struct conf *c)
+{
+	int r;
+
+	if (strcmp(c->api_listen_text, "off") == 0)
+		c->api.enabled = 0;
+	else if ((r = parse_listen("api", c->api_listen_text, c->api.host,
+	    sizeof(c->api.host), &c->api.port)) != 0)
+		return r;
+	else
+		c->api.enabled = 1;
+	if ((r = parse_clients(c, c->api_officer, "officer")) != 0 ||
+	    (r = parse_clients(c, c->api_publisher, "publisher")) != 0 ||
+	    (r = parse_clients(c, c->api_auditor, "auditor")) != 0)
+		return r;
+	return 0;
 }
 
 static int
@@ -209,7 +283,8 @@ validate_tvs(struct conf *c)
 {
 	int r;
 
-	if ((r = parse_listen(c)) != 0 ||
+	if ((r = parse_listen("tvs", c->tvs_listen_text, c->tvs.host,
+	    sizeof(c->tvs.host), &c->tvs.port)) != 0 ||
 	    (r = parse_uint("ttl", c->tvs_ttl_text, 1, 0x7fffffff,
 	    &c->tvs.ttl)) != 0 ||
 	    (r = parse_uint("max-connections", c->tvs_max_conn_text, 1,
@@ -231,6 +306,7 @@ static int
 validate(struct conf *c)
 {
 	const char *p;
+	int r;
 
 	for (p = c->hostname; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-')
@@ -247,7 +323,9 @@ validate(struct conf *c)
 	if (c->subj_c != NULL && strlen(c->subj_c) != 2)
 		return ts_error(TS_ERR_CONFIG,
 		    "[certificate] c must be a two-letter country code");
-	return validate_tvs(c);
+	if ((r = validate_tvs(c)) != 0)
+		return r;
+	return validate_api(c);
 }
 
 int
@@ -293,7 +371,8 @@ conf_load(const char *path, struct conf *c)
 	    (r = set_default(&c->tvs_ttl_text, "86400")) != 0 ||
 	    (r = set_default(&c->tvs_max_conn_text, "1024")) != 0 ||
 	    (r = set_default(&c->tvs_timeout_text, "10")) != 0 ||
-	    (r = set_default(&c->tvs_tls10_text, "no")) != 0)
+	    (r = set_default(&c->tvs_tls10_text, "no")) != 0 ||
+	    (r = set_default(&c->api_listen_text, "127.0.0.1:8443")) != 0)
 		goto out;
 	if (c->tftp_dir == NULL) {
 		if (asprintf(&state_tftp, "%s/tftp", c->state_dir) < 0) {
@@ -330,6 +409,9 @@ conf_free(struct conf *c)
 	}
 	free(c->fqdn);
 	free(c->path);
+	free(c->api_clients);
+	c->api_clients = NULL;
+	c->napi_clients = 0;
 	c->fqdn = c->path = NULL;
 }
 

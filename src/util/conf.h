@@ -37,6 +37,19 @@ struct conf {
 		unsigned timeout;    /* seconds a connection may last */
 		int tls10;           /* accept TLS 1.0 and 1.1 */
 	} tvs;
+	/* [api] the HTTPS API of tlvsignd */
+	char *api_listen_text;
+	char *api_officer, *api_publisher, *api_auditor; /* fingerprints */
+	struct {
+		int enabled;         /* listen is not "off" */
+		char host[64];
+		unsigned port;
+	} api;
+	struct conf_api_client {
+		char sha256[65];     /* lower-case hex, no colons */
+		char role[12];       /* officer, publisher, auditor */
+	} *api_clients;
+	size_t napi_clients;
 };
 
 /* Read path (NULL: TLVSIGN_CONF, then /etc/tlvsign/tlvsign.conf; a
