@@ -9,6 +9,9 @@
  *   tvsclient ... HOST PORT resume CERT N    (N connections, one session)
  *   tvsclient ... HOST PORT load CERT CLIENTS REQUESTS
  *   tvsclient ... HOST PORT hold SECONDS     (TLS up, send nothing)
+ *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify|handshake
+ *       a new TLS connection per request (no resumption): the rate per
+ *       second and the 50th and 99th percentile latencies
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -249,6 +252,8 @@ exchange(SSL *ssl, X509 *x, int query, uint32_t id, int verbose)
 	return 0;
 }
 
+static int usage(void);
+
 static int
 cmd_verify(X509 *x, int query)
 {
@@ -398,12 +403,105 @@ cmd_hold(unsigned seconds)
 	return k > 0 ? 1 : 0;
 }
 
+struct bench {
+	X509 *x;
+	int handshake_only;
+	double until;
+	double *lat;           /* seconds, per completed request */
+	size_t n, cap;
+	unsigned failed;
+};
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *
+bench_thread(void *arg)
+{
+	struct bench *b = arg;
+	double t0, t1;
+	SSL *ssl;
+	int r;
+
+	while ((t0 = now()) < b->until) {
+		if ((ssl = tls_connect(NULL)) == NULL) {
+			r = -1;
+		} else {
+			r = b->handshake_only ? 0 : exchange(ssl, b->x, 0, 1, 0);
+			tls_close(ssl);
+		}
+		t1 = now();
+		pthread_mutex_lock(&load_lock);
+		if (r != 0) {
+			b->failed++;
+		} else if (b->n < b->cap) {
+			b->lat[b->n++] = t1 - t0;
+		}
+		pthread_mutex_unlock(&load_lock);
+	}
+	return NULL;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
+{
+	struct bench b;
+	pthread_t *th;
+	unsigned i, started = 0;
+	double t0, p50, p99;
+
+	memset(&b, 0, sizeof(b));
+	b.x = x;
+	b.handshake_only = strcmp(mode, "handshake") == 0;
+	if (!b.handshake_only && strcmp(mode, "verify") != 0)
+		return usage();
+	b.cap = 10000000;
+	if ((b.lat = malloc(b.cap * sizeof(double))) == NULL ||
+	    (th = calloc(clients, sizeof(*th))) == NULL)
+		return 2;
+	t0 = now();
+	b.until = t0 + seconds;
+	for (i = 0; i < clients; i++)
+		if (pthread_create(&th[i], NULL, bench_thread, &b) == 0)
+			started++;
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	if (b.n == 0) {
+		free(b.lat);
+		fprintf(stderr, "tvsclient: no request completed\n");
+		return 1;
+	}
+	qsort(b.lat, b.n, sizeof(double), cmp_double);
+	p50 = b.lat[b.n / 2];
+	p99 = b.lat[b.n * 99 / 100];
+	printf("%.1f %.2f %.2f %u\n", (double)b.n / (now() - t0), p50 * 1000,
+	    p99 * 1000, b.failed);
+	free(b.lat);
+	return 0;
+}
+
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: tvsclient [--tls1.0] [--server-cert PEM] HOST "
 	    "PORT verify|query CERT | raw FILE | resume CERT N | load CERT "
-	    "CLIENTS REQUESTS | hold SECONDS\n");
+	    "CLIENTS REQUESTS | hold SECONDS | bench CERT CLIENTS SECONDS "
+	    "verify|handshake\n");
 	return 2;
 }
 
@@ -455,6 +553,9 @@ main(int argc, char **argv)
 		rc = cmd_verify(x, cmd[0] == 'q');
 	else if (strcmp(cmd, "resume") == 0 && argc == 2)
 		rc = cmd_resume(x, (unsigned)atoi(argv[1]));
+	else if (strcmp(cmd, "bench") == 0 && argc == 4)
+		rc = cmd_bench(x, (unsigned)atoi(argv[1]),
+		    (unsigned)atoi(argv[2]), argv[3]);
 	else if (strcmp(cmd, "load") == 0 && argc == 3)
 		rc = cmd_load(x, (unsigned)atoi(argv[1]),
 		    (unsigned)atoi(argv[2]));

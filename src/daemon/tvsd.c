@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -296,8 +297,12 @@ accept_fd(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa)
 	char peer[64];
 	SSL *ssl;
 	unsigned n, max;
+	int one = 1;
 
 	peer_text(sa, peer, sizeof(peer));
+	/* a handshake flight, tickets and the answer go out at once, not
+	 * held back for an acknowledgement */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	n = __atomic_add_fetch(&d->nconn, 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_lock(&d->lock);
 	max = d->snap->max_conn;
