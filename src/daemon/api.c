@@ -17,6 +17,8 @@
 #include <openssl/err.h>
 
 #include "daemon/log.h"
+#include "format/apibody.h"
+#include "format/bulkcert.h"
 #include "ops/access.h"
 #include "ops/auditlog.h"
 #include "ops/sign.h"
@@ -282,21 +284,6 @@ get_certificate(struct api *api, struct evhttp_request *req,
 	cert_row_free(&row);
 }
 
-static int
-safe_name(const char *s)
-{
-	size_t n = 0;
-
-	if (s == NULL || *s == '\0' || *s == '.')
-		return 0;
-	for (; *s != '\0'; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
-		    *s == '_') || n > 200)
-			return 0;
-	return 1;
-}
-
 static void
 post_sign(struct api *api, struct evhttp_request *req, const char *name,
     const char *node)
@@ -306,7 +293,7 @@ post_sign(struct api *api, struct evhttp_request *req, const char *name,
 	uint8_t *data, *sgn;
 	int r;
 
-	if (!safe_name(name)) {
+	if (!apibody_safe_name(name)) {
 		reply_error(req, 400, "bad_request", "give the file's name as "
 		    "?filename=NAME (letters, digits, '.', '-', '_')");
 		return;
@@ -336,6 +323,92 @@ post_sign(struct api *api, struct evhttp_request *req, const char *name,
 	    "Content-Type", "application/octet-stream");
 	evhttp_send_reply(req, 200, NULL, buf);
 	evbuffer_free(buf);
+}
+
+static void
+post_sign_batch(struct api *api, struct evhttp_request *req,
+    const char *node)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in), i, slen;
+	struct sign_batch b;
+	json_t *arr, *o, *f;
+	uint8_t *body, *sgn;
+	char *b64;
+	int r;
+
+	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	if ((r = apibody_sign_batch_parse(body, len, &b)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < b.n; i++) {
+		if ((r = ops_sign_bytes(api->a, node, b.files[i].filename,
+		    b.files[i].data, b.files[i].len, &sgn, &slen)) != 0)
+			break;
+		r = base64_encode(sgn, slen, &b64);
+		free(sgn);
+		if (r != 0)
+			break;
+		f = json_object();
+		json_object_set_new(f, "filename",
+		    json_string(b.files[i].filename));
+		json_object_set_new(f, "sgn", json_string(b64));
+		free(b64);
+		json_array_append_new(arr, f);
+	}
+	if (r != 0) {
+		char detail[512];
+
+		snprintf(detail, sizeof(detail), "%s (file %zu, %s; none of the "
+		    "batch is returned)", ts_error_detail(r), i + 1,
+		    b.files[i].filename);
+		json_decref(arr);
+		apibody_sign_batch_free(&b);
+		ts_error(r, "%s", detail);
+		reply_failure(req, r);
+		return;
+	}
+	apibody_sign_batch_free(&b);
+	o = json_object();
+	json_object_set_new(o, "files", arr);
+	reply_json(req, 200, o);
+}
+
+static int
+add_node(const struct node *n, void *arg)
+{
+	json_t *o = json_object();
+	char services[64];
+
+	node_services_text(n->services, services, sizeof(services));
+	json_object_set_new(o, "host", json_string(n->host));
+	json_object_set_new(o, "domain", json_string(n->domain));
+	json_object_set_new(o, "ipv4", json_string(n->ipv4));
+	json_object_set_new(o, "services", json_string(services));
+	json_object_set_new(o, "publisher", json_boolean(n->publisher));
+	return json_array_append_new(arg, o) == 0 ? 0 :
+	    ts_error(TS_ERR_NOMEM, "out of memory");
+}
+
+static void
+get_nodes(struct api *api, struct evhttp_request *req)
+{
+	json_t *arr = json_array(), *o;
+	int r;
+
+	if ((r = inventory_node_list(api->a->inv, add_node, arr)) != 0) {
+		json_decref(arr);
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "nodes", arr);
+	reply_json(req, 200, o);
 }
 
 static int
@@ -461,6 +534,16 @@ route(struct evhttp_request *req, void *arg)
 		else if (authorise(api, req, &c, ACCESS_SIGN, what))
 			post_sign(api, req, evhttp_find_header(&q, "filename"),
 			    node);
+	} else if (strcmp(path, "/v1/sign/batch") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_SIGN, what))
+			post_sign_batch(api, req, node);
+	} else if (strcmp(path, "/v1/nodes") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			get_nodes(api, req);
 	} else if (strcmp(path, "/v1/audit") == 0) {
 		if (!get)
 			reply_error(req, 405, "method_not_allowed", "use GET");

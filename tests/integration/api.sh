@@ -123,6 +123,34 @@ head -c 5000000 /dev/zero >"$T/big"
 call publisher POST "/v1/sign?filename=big.xml" --data-binary "@$T/big"
 expect "a body over 4 MiB: 413" 413
 
+# batch signing: JSON in, JSON out
+d1=$(base64 -w0 "$T/SEP001122334455.cnf.xml")
+printf '{"files": [{"filename": "SEPAAAAAAAAAAAA.cnf.xml", "data": "%s"}, {"filename": "SEPBBBBBBBBBBBB.cnf.xml", "data": "%s"}]}' \
+    "$d1" "$d1" >"$T/batch.json"
+call publisher POST /v1/sign/batch --data-binary "@$T/batch.json" -H 'Content-Type: application/json'
+expect "batch sign as publisher: 200" 200
+sed -n 's/.*"sgn": "\(.*\)".*/\1/p' "$T/body" | sed -n 2p | base64 -d >"$T/b.sgn"
+run "the second .sgn of the batch verifies" "$TLVSIGN" show sgn "$T/b.sgn"
+contains "under its own name" "$T/out" "SEPBBBBBBBBBBBB.cnf.xml.sgn"
+call auditor POST /v1/sign/batch --data-binary "@$T/batch.json"
+expect "batch sign as auditor: 403" 403
+printf '{"files": [{"filename": "a.xml", "data": "%s"}, {"filename": "a.xml", "data": "%s"}]}' \
+    "$d1" "$d1" >"$T/batch2.json"
+call publisher POST /v1/sign/batch --data-binary "@$T/batch2.json"
+expect "a batch naming a file twice: 400" 400
+contains "says which" "$T/body" "file 2"
+printf '{"files": [{"filename": "a.xml", "data": "%s"' "$d1" >"$T/batch3.json"
+call publisher POST /v1/sign/batch --data-binary "@$T/batch3.json"
+expect "a truncated batch: 400" 400
+contains "JSON error" "$T/body" '"error": "bad_request"'
+call publisher POST /v1/sign/batch --data-binary '{"files": [{"filename": "a", "data": "YQ==", "mode": 1}]}'
+expect "a batch with an unknown member: 400" 400
+
+# nodes
+call auditor GET /v1/nodes
+expect "nodes as auditor: 200" 200
+contains "the publisher node" "$T/body" '"host": "cucm-pub"'
+
 # the audit log: auditor and officer
 call auditor GET /v1/audit
 expect "audit as auditor: 200" 200
@@ -138,7 +166,7 @@ expect "audit as publisher: 403" 403
 call auditor GET "/v1/audit?since=soon"
 expect "audit with a bad since: 400" 400
 n=$("$TLVSIGN" audit show | grep -c "api.forbidden")
-[ "$n" -eq 5 ] && ok "each of the five 403s is in the audit log" || not_ok "every 403 is in the audit log ($n)"
+[ "$n" -eq 6 ] && ok "each of the six 403s is in the audit log" || not_ok "every 403 is in the audit log ($n)"
 run "the audit log verifies" "$TLVSIGN" audit verify
 
 # other mistakes
