@@ -21,7 +21,9 @@
 #include "format/bulkcert.h"
 #include "ops/access.h"
 #include "ops/auditlog.h"
+#include "ops/gate.h"
 #include "ops/sign.h"
+#include "ops/trustfile.h"
 #include "store/audit.h"
 #include "util/error.h"
 #include "x509/cert.h"
@@ -411,6 +413,146 @@ get_nodes(struct api *api, struct evhttp_request *req)
 	reply_json(req, 200, o);
 }
 
+/* GET /v1/itl, /v1/ctl: the last publication of a node's file. */
+static void
+get_trustfile(struct api *api, struct evhttp_request *req, const char *name,
+    const char *node)
+{
+	struct published p;
+	struct node n;
+	char path[4096];
+	json_t *o;
+	int r;
+
+	if ((r = inventory_node_get(api->a->inv, node, &n)) != 0 ||
+	    (r = app_tftp_path(api->a, &n, name, path, sizeof(path))) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	if ((r = inventory_published_last(api->a->inv, path, &p)) != 0) {
+		reply_error(req, 404, "not_found", "nothing published there "
+		    "yet");
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "node", json_string(n.host));
+	json_object_set_new(o, "kind", json_string(p.kind));
+	json_object_set_new(o, "path", json_string(p.path));
+	json_object_set_new(o, "size", json_integer((json_int_t)p.size));
+	json_object_set_new(o, "md5", json_string(p.md5));
+	json_object_set_new(o, "sha1", json_string(p.sha1));
+	json_object_set_new(o, "sha256", json_string(p.sha256));
+	json_object_set_new(o, "signer_serial", json_string(p.signer));
+	json_object_set_new(o, "published",
+	    json_integer((json_int_t)p.published));
+	json_object_set_new(o, "forced", json_boolean(p.forced));
+	reply_json(req, 200, o);
+}
+
+static json_t *
+json_published(const struct tf_result *res)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "path", json_string(res->path));
+	json_object_set_new(o, "size", json_integer((json_int_t)res->size));
+	json_object_set_new(o, "records",
+	    json_integer((json_int_t)res->nrecords));
+	json_object_set_new(o, "sha256", json_string(res->sha256));
+	json_object_set_new(o, "signer", json_string(res->signer_subject));
+	json_object_set_new(o, "signer_serial",
+	    json_string(res->signer_serial));
+	json_object_set_new(o, "phone_states_checked",
+	    json_integer(res->phone_states));
+	return o;
+}
+
+/* A publication the phone-trust check refuses is a conflict with the
+ * phones' state, not a malformed request. */
+static void
+reply_publish_failure(struct evhttp_request *req, int r)
+{
+	if (r == TS_ERR_INVALID)
+		reply_error(req, 409, "refused", ts_error_detail(r));
+	else
+		reply_failure(req, r);
+}
+
+/* POST /v1/itl/build: the ITL signed by ITLRecovery, through the
+ * phone-trust check (no override over the network). */
+static void
+post_itl_build(struct api *api, struct evhttp_request *req, const char *node)
+{
+	struct tf_opts o;
+	struct tf_result res;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.signer = TF_SIGN_RECOVERY;
+	if ((r = ops_itl_publish(api->a, node, &o, &res)) != 0) {
+		reply_publish_failure(req, r);
+		return;
+	}
+	reply_json(req, 200, json_published(&res));
+}
+
+/* POST /v1/ctl/update: the CTL of every TFTP node, signed again. */
+static void
+post_ctl_update(struct api *api, struct evhttp_request *req)
+{
+	struct tf_opts o;
+	struct tf_result res;
+	json_t *j;
+	int r, count = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.signer = TF_SIGN_RECOVERY;
+	if ((r = ops_ctl_publish(api->a, 0, &o, &res, &count)) != 0) {
+		reply_publish_failure(req, r);
+		return;
+	}
+	j = json_published(&res);
+	json_object_set_new(j, "files", json_integer(count));
+	reply_json(req, 200, j);
+}
+
+/* POST /v1/check: the phone-trust check on uploaded files. */
+static void
+post_check(struct api *api, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct check_body cb;
+	struct phone_verdict v;
+	const char *advice;
+	uint8_t *body;
+	json_t *o;
+	int r;
+
+	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	if ((r = apibody_check_parse(body, len, &cb)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	r = gate_check_bytes(api->a, cb.from, cb.from_len, cb.ctl, cb.ctl_len,
+	    cb.to, cb.to_len, &v, &advice);
+	apibody_check_free(&cb);
+	if (r != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "accepted", json_boolean(v.accepted));
+	json_object_set_new(o, "rule", json_integer(v.rule));
+	json_object_set_new(o, "reason", json_string(v.reason));
+	if (advice != NULL)
+		json_object_set_new(o, "advice", json_string(advice));
+	reply_json(req, 200, o);
+}
+
 static int
 add_audit(const struct audit_entry *e, void *arg)
 {
@@ -544,6 +686,28 @@ route(struct evhttp_request *req, void *arg)
 			reply_error(req, 405, "method_not_allowed", "use GET");
 		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
 			get_nodes(api, req);
+	} else if (strcmp(path, "/v1/itl") == 0 ||
+	    strcmp(path, "/v1/ctl") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			get_trustfile(api, req, path[4] == 'i' ? ITL_NAME :
+			    CTL_NAME, node);
+	} else if (strcmp(path, "/v1/itl/build") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
+			post_itl_build(api, req, node);
+	} else if (strcmp(path, "/v1/ctl/update") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
+			post_ctl_update(api, req);
+	} else if (strcmp(path, "/v1/check") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			post_check(api, req);
 	} else if (strcmp(path, "/v1/audit") == 0) {
 		if (!get)
 			reply_error(req, 405, "method_not_allowed", "use GET");

@@ -146,3 +146,86 @@ apibody_sign_batch_free(struct sign_batch *b)
 	free(b->files);
 	memset(b, 0, sizeof(*b));
 }
+
+static int
+get_file(json_t *root, const char *key, int required, uint8_t **out,
+    size_t *len)
+{
+	json_t *v = json_object_get(root, key);
+	int r;
+
+	*out = NULL;
+	*len = 0;
+	if (v == NULL) {
+		if (required)
+			return ts_error(TS_ERR_FORMAT, "\"%s\" is missing", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return ts_error(TS_ERR_FORMAT, "\"%s\" is not a string", key);
+	if (json_string_length(v) > (CHECK_MAX_FILE + 2) / 3 * 4)
+		return ts_error(TS_ERR_LIMIT, "\"%s\" is over %d bytes", key,
+		    CHECK_MAX_FILE);
+	if ((r = base64_decode(json_string_value(v), json_string_length(v),
+	    out, len)) != 0) {
+		char detail[256];
+
+		snprintf(detail, sizeof(detail), "%s", ts_error_detail(r));
+		return ts_error(r, "\"%s\": %s", key, detail);
+	}
+	if (*len > CHECK_MAX_FILE) {
+		free(*out);
+		*out = NULL;
+		return ts_error(TS_ERR_LIMIT, "\"%s\" is over %d bytes", key,
+		    CHECK_MAX_FILE);
+	}
+	return 0;
+}
+
+int
+apibody_check_parse(const uint8_t *body, size_t len, struct check_body *c)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	int r = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (len > SIGN_BATCH_MAX_BODY)
+		return ts_error(TS_ERR_LIMIT, "request body of %zu bytes is over "
+		    "%d", len, SIGN_BATCH_MAX_BODY);
+	if ((root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL)
+		return ts_error(TS_ERR_FORMAT, "request body is not JSON: line "
+		    "%d: %s", jerr.line, jerr.text);
+	if (!json_is_object(root)) {
+		r = ts_error(TS_ERR_FORMAT, "request body is not a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "from") != 0 && strcmp(key, "ctl") != 0 &&
+		    strcmp(key, "to") != 0) {
+			r = ts_error(TS_ERR_FORMAT, "request body: unknown member "
+			    "\"%.40s\"", key);
+			goto out;
+		}
+	}
+	if ((r = get_file(root, "to", 1, &c->to, &c->to_len)) != 0 ||
+	    (r = get_file(root, "from", 0, &c->from, &c->from_len)) != 0 ||
+	    (r = get_file(root, "ctl", 0, &c->ctl, &c->ctl_len)) != 0)
+		goto out;
+out:
+	json_decref(root);
+	if (r != 0)
+		apibody_check_free(c);
+	return r;
+}
+
+void
+apibody_check_free(struct check_body *c)
+{
+	free(c->from);
+	free(c->ctl);
+	free(c->to);
+	memset(c, 0, sizeof(*c));
+}

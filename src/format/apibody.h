@@ -40,4 +40,23 @@ int apibody_sign_batch_parse(const uint8_t *body, size_t len,
     struct sign_batch *b);
 void apibody_sign_batch_free(struct sign_batch *b);
 
+/*
+ * The phone-trust check request: what a phone holds and the new file.
+ *
+ *   { "from": "<base64 ITL>", "ctl": "<base64 CTL>", "to": "<base64>" }
+ *
+ * "to" is required; "from" (the phone's ITL) and "ctl" are optional (a
+ * phone holding nothing); each 1 to CHECK_MAX_FILE bytes; no other member.
+ */
+#define CHECK_MAX_FILE (1024 * 1024)
+
+struct check_body {
+	uint8_t *from, *ctl, *to;   /* malloc'd; NULL when absent */
+	size_t from_len, ctl_len, to_len;
+};
+
+int apibody_check_parse(const uint8_t *body, size_t len,
+    struct check_body *c);
+void apibody_check_free(struct check_body *c);
+
 #endif

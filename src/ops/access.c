@@ -31,6 +31,8 @@ access_allowed(const char *role, enum access_op op)
 	case ACCESS_AUDIT:
 		return strcmp(role, "auditor") == 0 ||
 		    strcmp(role, "officer") == 0;
+	case ACCESS_PUBLISH:
+		return strcmp(role, "officer") == 0;
 	}
 	return 0;
 }
@@ -42,6 +44,7 @@ access_roles_text(enum access_op op)
 	case ACCESS_CERTS_READ: return "officer, publisher or auditor";
 	case ACCESS_SIGN: return "publisher";
 	case ACCESS_AUDIT: return "auditor or officer";
+	case ACCESS_PUBLISH: return "officer";
 	}
 	return "none";
 }

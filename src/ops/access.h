@@ -10,6 +10,7 @@ enum access_op {
 	ACCESS_CERTS_READ,    /* list and show certificates */
 	ACCESS_SIGN,          /* sign configuration files */
 	ACCESS_AUDIT,         /* read and verify the audit log */
+	ACCESS_PUBLISH,       /* build and publish the ITL and the CTL */
 };
 
 /* The role of a client certificate's fingerprint (lower-case hex), or
@@ -17,8 +18,9 @@ enum access_op {
 struct conf;
 const char *access_role(const struct conf *c, const char *sha256);
 
-/* 1 when role may do op: certificates are read by every role, signing is
- * the publisher's, the audit log the auditor's and the officer's. */
+/* 1 when role may do op: certificates, nodes and published trust files
+ * are read by every role, signing is the publisher's, the audit log the
+ * auditor's and the officer's, publishing trust files the officer's. */
 int access_allowed(const char *role, enum access_op op);
 
 /* The roles allowed for op, for error messages ("publisher"). */

@@ -151,6 +151,58 @@ call auditor GET /v1/nodes
 expect "nodes as auditor: 200" 200
 contains "the publisher node" "$T/body" '"host": "cucm-pub"'
 
+# trust files: read by every role, published by the officer
+call officer POST /v1/itl/build
+expect "itl build as officer: 200" 200
+contains "the ITL's records" "$T/body" '"records": '
+call publisher POST /v1/itl/build
+expect "itl build as publisher: 403" 403
+call auditor GET /v1/itl
+expect "the published ITL as auditor: 200" 200
+sha=$(sha256sum "$T/tftp/ITLFile.tlv" | cut -d' ' -f1)
+contains "its SHA-256 is the file's" "$T/body" "\"sha256\": \"$sha\""
+call auditor GET /v1/ctl
+expect "no CTL published yet: 404" 404
+call officer POST /v1/ctl/update
+expect "ctl update before mixed mode: 404" 404
+contains "with what to do" "$T/body" "set the cluster security mode first"
+"$TLVSIGN" ctl set-cluster mixed-mode >/dev/null
+call officer POST /v1/ctl/update
+expect "ctl update in mixed mode: 200" 200
+call publisher GET /v1/ctl
+expect "the published CTL: 200" 200
+contains "a CTL" "$T/body" '"kind": "CTL"'
+
+# the phone-trust check on uploaded files
+itl=$(base64 -w0 "$T/tftp/ITLFile.tlv")
+printf '{"to": "%s"}' "$itl" >"$T/check1.json"
+call auditor POST /v1/check --data-binary "@$T/check1.json"
+expect "check: a phone with nothing: 200" 200
+contains "accepted by rule 1" "$T/body" '"rule": 1'
+printf '{"from": "%s", "to": "%s"}' "$itl" "$itl" >"$T/check2.json"
+call publisher POST /v1/check --data-binary "@$T/check2.json"
+expect "check: the same ITL again: 200" 200
+contains "accepted" "$T/body" '"accepted": true'
+sed -e 's/^name = testcluster/name = clusterb/' \
+    -e 's/^state-dir = state/state-dir = stateb/' \
+    -e 's/^tftp-dir = tftp/tftp-dir = tftpb/' \
+    -e 's/^hostname = cucm-pub/hostname = cucm-b/' "$T/base.conf" >"$T/b.conf"
+{ "$TLVSIGN" --config "$T/b.conf" init && "$TLVSIGN" --config "$T/b.conf" cert generate ITLRecovery &&
+    "$TLVSIGN" --config "$T/b.conf" cert generate CallManager &&
+    "$TLVSIGN" --config "$T/b.conf" itl build; } >/dev/null || echo "Bail out! cluster B"
+printf '{"from": "%s", "to": "%s"}' "$itl" "$(base64 -w0 "$T/tftpb/ITLFile.tlv")" >"$T/check3.json"
+call officer POST /v1/check --data-binary "@$T/check3.json"
+expect "check: another cluster's ITL: 200" 200
+contains "rejected" "$T/body" '"accepted": false'
+contains "by rule 4" "$T/body" '"rule": 4'
+contains "with a safe sequence" "$T/body" '"advice": '
+printf '{"to": "AAAA"}' >"$T/check4.json"
+call auditor POST /v1/check --data-binary "@$T/check4.json"
+expect "check: not a trust list: 400" 400
+contains "names the member" "$T/body" '"detail": "to: '
+call stranger POST /v1/check --data-binary "@$T/check1.json"
+expect "check with an unknown certificate: 403" 403
+
 # the audit log: auditor and officer
 call auditor GET /v1/audit
 expect "audit as auditor: 200" 200
@@ -166,7 +218,7 @@ expect "audit as publisher: 403" 403
 call auditor GET "/v1/audit?since=soon"
 expect "audit with a bad since: 400" 400
 n=$("$TLVSIGN" audit show | grep -c "api.forbidden")
-[ "$n" -eq 6 ] && ok "each of the six 403s is in the audit log" || not_ok "every 403 is in the audit log ($n)"
+[ "$n" -eq 8 ] && ok "each of the eight 403s is in the audit log" || not_ok "every 403 is in the audit log ($n)"
 run "the audit log verifies" "$TLVSIGN" audit verify
 
 # other mistakes

@@ -102,6 +102,35 @@ test_limits(void)
 	    "safe names");
 }
 
+static void
+test_check(void)
+{
+	static const char *const bad[] = {
+		"{}",
+		"{\"from\": \"YQ==\"}",
+		"{\"to\": 1}",
+		"{\"to\": \"\"}",
+		"{\"to\": \"YQ\"}",
+		"{\"to\": \"YQ==\", \"itl\": \"YQ==\"}",
+		"{\"to\": \"YQ==\", \"to\": \"YQ==\"}",
+		"[\"YQ==\"]",
+	};
+	struct check_body c;
+	size_t i;
+
+	CHECK(apibody_check_parse((const uint8_t *)"{\"to\": \"YQ==\"}", 14,
+	    &c) == 0 && c.to_len == 1 && c.from == NULL && c.ctl == NULL,
+	    "to only: %s", ts_error_detail(TS_ERR_FORMAT));
+	apibody_check_free(&c);
+	CHECK(apibody_check_parse((const uint8_t *)"{\"to\": \"YQ==\", "
+	    "\"from\": \"YmI=\", \"ctl\": \"Yw==\"}", 45, &c) == 0 &&
+	    c.from_len == 2 && c.ctl_len == 1, "all three");
+	apibody_check_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(apibody_check_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), &c) == TS_ERR_FORMAT, "refuse %s", bad[i]);
+}
+
 int
 main(void)
 {
@@ -112,7 +141,8 @@ main(void)
 	if ((suite = CU_add_suite("apibody", NULL, NULL)) == NULL ||
 	    CU_add_test(suite, "batches accepted", test_accepted) == NULL ||
 	    CU_add_test(suite, "batches refused", test_refused) == NULL ||
-	    CU_add_test(suite, "limits", test_limits) == NULL) {
+	    CU_add_test(suite, "limits", test_limits) == NULL ||
+	    CU_add_test(suite, "check requests", test_check) == NULL) {
 		printf("Bail out! CUnit: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 1;

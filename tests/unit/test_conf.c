@@ -124,6 +124,9 @@ test_access(void)
 	    access_allowed("publisher", ACCESS_CERTS_READ) &&
 	    !access_allowed(NULL, ACCESS_CERTS_READ) &&
 	    !access_allowed("root", ACCESS_CERTS_READ), "certificates");
+	CHECK(access_allowed("officer", ACCESS_PUBLISH) &&
+	    !access_allowed("publisher", ACCESS_PUBLISH) &&
+	    !access_allowed("auditor", ACCESS_PUBLISH), "publishing");
 }
 
 int
