@@ -3,7 +3,7 @@
 # Debian 12 packages needed to build, test and run tlvsign.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config openssl \
 libssl-dev libp11-dev libp11-kit-dev softhsm2 libtasn1-6-dev libtasn1-bin \
-libsqlite3-dev sqlite3 libjansson-dev libcunit1-dev"
+libsqlite3-dev sqlite3 libjansson-dev libcunit1-dev libevent-dev curl"
 
 say() {
 	printf '==> %s\n' "$*"

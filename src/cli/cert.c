@@ -532,6 +532,7 @@ cmd_cert(struct cli *c, int argc, char **argv)
 		{ "list", cert_list },
 		{ "show", cert_show },
 		{ "export", cert_export },
+		{ "bulk", cmd_cert_bulk },
 	};
 	size_t i;
 
@@ -540,5 +541,5 @@ cmd_cert(struct cli *c, int argc, char **argv)
 			if (strcmp(argv[1], subs[i].name) == 0)
 				return subs[i].fn(c, argc - 1, argv + 1);
 	return cli_usage("cert: use generate, regenerate, csr, import, list, "
-	    "show or export");
+	    "show, export or bulk");
 }

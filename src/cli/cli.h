@@ -44,6 +44,7 @@ int cli_confirm(int yes, const char *question);
 
 int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_cert(struct cli *c, int argc, char **argv);
+int cmd_cert_bulk(struct cli *c, int argc, char **argv);
 int cmd_node(struct cli *c, int argc, char **argv);
 int cmd_param(struct cli *c, int argc, char **argv);
 int cmd_key(struct cli *c, int argc, char **argv);

@@ -7,6 +7,8 @@
 
 #include <openssl/pem.h>
 
+#include "format/bulkcert.h"
+#include "store/tvstrust.h"
 #include "util/error.h"
 #include "x509/cert.h"
 
@@ -96,6 +98,27 @@ load_row(const struct cert_row *row, void *arg)
 	return 0;
 }
 
+/* Another cluster's certificate, imported with its roles. */
+static int
+load_imported(const struct tvs_trust_row *row, void *arg)
+{
+	struct load *l = arg;
+	uint16_t roles[BULK_MAX_ROLES];
+	size_t nr;
+	X509 *x;
+	int r;
+
+	if ((r = bulk_roles_parse(row->roles, roles, &nr)) != 0)
+		return ts_error(TS_ERR_STATE, "TVS trust store: certificate %s "
+		    "has roles \"%s\" that are not trust-file roles",
+		    row->sha256, row->roles);
+	if ((r = cert_from_der(row->der, row->der_len, &x)) != 0)
+		return r;
+	if ((r = store_add(l->gs, x, roles, nr)) != 0)
+		X509_free(x);
+	return r;
+}
+
 int
 gate_store_load(struct app *a, struct gate_store *gs)
 {
@@ -103,7 +126,8 @@ gate_store_load(struct app *a, struct gate_store *gs)
 	int r;
 
 	memset(gs, 0, sizeof(*gs));
-	if ((r = inventory_cert_list(a->inv, load_row, &l)) != 0)
+	if ((r = inventory_cert_list(a->inv, load_row, &l)) != 0 ||
+	    (r = tvs_trust_list(a->inv, load_imported, &l)) != 0)
 		gate_store_free(gs);
 	return r;
 }
@@ -367,5 +391,77 @@ out:
 		gate_store_free(&gs);
 	if (parsed)
 		trustlist_free(&newtl);
+	return r;
+}
+
+static int
+parse_named(const char *what, const uint8_t *data, size_t len,
+    struct trustlist *tl)
+{
+	int r;
+
+	if ((r = trustlist_parse(data, len, tl)) != 0) {
+		struct ts_saved_error saved;
+
+		ts_error_save(&saved);
+		return ts_error(r, "%s: %s", what, saved.detail);
+	}
+	return 0;
+}
+
+int
+gate_check_bytes(struct app *a, const uint8_t *from, size_t from_len,
+    const uint8_t *ctl, size_t ctl_len, const uint8_t *to, size_t to_len,
+    struct phone_verdict *v, const char **advice)
+{
+	struct trustlist tfrom, tctl, tto;
+	struct gate_store gs;
+	struct phone ph;
+	enum phone_new_kind kind;
+	char *fn;
+	int r, have_from = 0, have_ctl = 0, have_to = 0, have_store = 0;
+
+	*advice = NULL;
+	memset(&ph, 0, sizeof(ph));
+	if (from != NULL) {
+		if ((r = parse_named("from", from, from_len, &tfrom)) != 0)
+			goto out;
+		have_from = 1;
+		ph.itl = &tfrom;
+	}
+	if (ctl != NULL) {
+		if ((r = parse_named("ctl", ctl, ctl_len, &tctl)) != 0)
+			goto out;
+		have_ctl = 1;
+		ph.ctl = &tctl;
+	}
+	if ((r = parse_named("to", to, to_len, &tto)) != 0)
+		goto out;
+	have_to = 1;
+	/* what the new file is: a .sgn has version 1.0, a CTL its name */
+	fn = tl_field_str(&tto.hdr.filename);
+	if (tto.hdr.ver_major == 1 && tto.hdr.ver_minor == 0)
+		kind = PHONE_NEW_SGN;
+	else if (fn != NULL && strncmp(fn, "CTL", 3) == 0)
+		kind = PHONE_NEW_CTL;
+	else
+		kind = PHONE_NEW_ITL;
+	free(fn);
+	if ((r = gate_store_load(a, &gs)) != 0)
+		goto out;
+	have_store = 1;
+	if ((r = phone_check(&ph, &gs.s, kind, &tto, to_len, v)) != 0)
+		goto out;
+	if (!v->accepted)
+		*advice = gate_advice(&ph, &gs.s, kind == PHONE_NEW_CTL, &tto, v);
+out:
+	if (have_store)
+		gate_store_free(&gs);
+	if (have_from)
+		trustlist_free(&tfrom);
+	if (have_ctl)
+		trustlist_free(&tctl);
+	if (have_to)
+		trustlist_free(&tto);
 	return r;
 }

@@ -20,8 +20,9 @@ int gate_check(struct app *a, const struct node *n, int is_ctl,
 /* The cluster's TVS trust store as the inventory holds it now: every
  * active CallManager, TVS and CAPF certificate with its trust-file role
  * (not ITLRecovery: phones learn a new one only from an ITL or CTL signed
- * by a key they trust); the server certificates are the active TVS
- * certificates. */
+ * by a key they trust), and every certificate of other clusters
+ * imported by `tlvsign cert bulk import` with the roles of its archive;
+ * the server certificates are this cluster's active TVS certificates. */
 struct gate_store {
 	struct tvs_store s;
 	struct tvs_entry *entries;
@@ -34,6 +35,17 @@ int gate_store_load(struct app *a, struct gate_store *gs);
  * the first one presented as the TVS server certificate. */
 int gate_store_from_pem(const uint8_t *pem, size_t len, struct gate_store *gs);
 void gate_store_free(struct gate_store *gs);
+
+/*
+ * The check on files given as bytes (the service's /v1/check): would a
+ * phone holding the ITL from (NULL: none) and the CTL ctl (NULL: none)
+ * accept to (an ITL, a CTL by its internal name, or a .sgn), with this
+ * appliance's TVS trust store? *advice is a safe sequence when rejected
+ * (static text), else NULL. A file that is not a trust list is an error.
+ */
+int gate_check_bytes(struct app *a, const uint8_t *from, size_t from_len,
+    const uint8_t *ctl, size_t ctl_len, const uint8_t *to, size_t to_len,
+    struct phone_verdict *v, const char **advice);
 
 /* A safe sequence of steps for a refusal. */
 const char *gate_advice(const struct phone *ph, const struct tvs_store *tvs,

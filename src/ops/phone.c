@@ -137,6 +137,20 @@ dn_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return 1;
 }
 
+int
+phone_dn_equal(const char *a, const char *b)
+{
+	return dn_eq((const uint8_t *)a, strlen(a), (const uint8_t *)b,
+	    strlen(b));
+}
+
+int
+phone_serial_equal(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen)
+{
+	return serial_eq(a, alen, b, blen);
+}
+
 /* Does the header of nf name this serial and issuer as its signer? */
 static int
 names_signer(const struct trustlist *nf, const uint8_t *serial,

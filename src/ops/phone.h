@@ -95,4 +95,11 @@ int phone_check(const struct phone *ph, const struct tvs_store *tvs,
  */
 int phone_is_rollback_itl(const struct trustlist *itl);
 
+/* Names and serials as a phone compares them (rule 4): ',' and ';' are one
+ * DN separator, spaces after it do not count; serials ignore leading zero
+ * bytes. 1 when equal. */
+int phone_dn_equal(const char *a, const char *b);
+int phone_serial_equal(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen);
+
 #endif

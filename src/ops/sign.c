@@ -130,6 +130,38 @@ sgn_make(struct app *a, const struct signer *s, const char *name,
 	return sgn_make_v(a, s, 1, NULL, 0, name, data, len, out, outlen);
 }
 
+int
+ops_sign_bytes(struct app *a, const char *node, const char *name,
+    const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
+{
+	struct signer s;
+	char sgn_name[512];
+	int r;
+
+	*out = NULL;
+	if (len > SGN_MAX_INPUT) {
+		r = ts_error(TS_ERR_LIMIT, "%s is %zu bytes, over the %d-byte "
+		    "limit", name, len, SGN_MAX_INPUT);
+		goto audit;
+	}
+	snprintf(sgn_name, sizeof(sgn_name), "%s.sgn", name);
+	if ((r = signer_load(a, node, &s)) != 0)
+		goto audit;
+	r = sgn_make(a, &s, sgn_name, data, len, out, outlen);
+	if (r == 0)
+		r = app_audit(a, "config.sign", 0, "name=%s bytes=%zu signer=%s",
+		    name, len, s.serial_hex);
+	signer_free(&s);
+	if (r != 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+audit:
+	app_audit(a, "config.sign", r, "name=%s bytes=%zu", name, len);
+	return r;
+}
+
 /* One job: a file to sign. */
 struct job {
 	char *path;      /* input */

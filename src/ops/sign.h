@@ -37,6 +37,12 @@ struct sign_result {
 int ops_sign_files(struct app *a, char *const *paths, size_t n,
     const struct sign_opts *o, struct sign_result *res);
 
+/* Sign bytes in memory (the service's signing endpoint): *out is the
+ * .sgn (internal name NAME.sgn) by node's TFTP key (NULL: the
+ * publisher); nothing is written or recorded but the audit entry. */
+int ops_sign_bytes(struct app *a, const char *node, const char *name,
+    const uint8_t *data, size_t len, uint8_t **out, size_t *outlen);
+
 /* Sign every configuration file under dir (not .sgn, not staged
  * files). Failures are counted, the first one kept; returns TS_ERR_IO
  * when any file failed. */

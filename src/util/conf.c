@@ -37,6 +37,15 @@ static const struct conf_key keys[] = {
 	K("backup", "directory", backup_dir, 1),
 	K("backup", "passphrase-file", backup_passphrase_file, 1),
 	K("backup", "kdf-iterations", backup_kdf_iterations, 0),
+	K("tvs", "listen", tvs_listen_text, 0),
+	K("tvs", "ttl", tvs_ttl_text, 0),
+	K("tvs", "max-connections", tvs_max_conn_text, 0),
+	K("tvs", "timeout", tvs_timeout_text, 0),
+	K("tvs", "tls1.0", tvs_tls10_text, 0),
+	K("api", "listen", api_listen_text, 0),
+	K("api", "officer", api_officer, 0),
+	K("api", "publisher", api_publisher, 0),
+	K("api", "auditor", api_auditor, 0),
 };
 #undef K
 
@@ -153,10 +162,154 @@ parse_file(FILE *fp, const char *path, struct conf *c)
 	return 0;
 }
 
+/* A decimal number in [min, max]. */
+static int
+parse_uint(const char *key, const char *s, unsigned min, unsigned max,
+    unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return ts_error(TS_ERR_CONFIG, "[tvs] %s \"%s\" is not a number "
+		    "from %u to %u", key, s, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* "ADDRESS:PORT" with a numeric IPv4 address, or "[IPv6]:PORT". */
+static int
+parse_listen(const char *section, const char *s, char *host, size_t hsize,
+    unsigned *port)
+{
+	const char *text = s, *colon;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			goto bad;
+		hlen = (size_t)(close - s - 1);
+		s++;
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL ||
+		    strchr(s, ':') != colon)
+			goto bad;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= hsize)
+		goto bad;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (parse_uint("listen port", colon + 1, 0, 65535, port) != 0)
+		goto bad;
+	return 0;
+bad:
+	return ts_error(TS_ERR_CONFIG, "[%s] listen \"%s\" is not "
+	    "ADDRESS:PORT (an IPv6 address in brackets)", section, text);
+}
+
+/* A list of SHA-256 fingerprints (hex, colons and case free) separated
+ * by commas or spaces, each mapped to role; one role per fingerprint. */
+static int
+parse_clients(struct conf *c, const char *list, const char *role)
+{
+	const char *p = list;
+	struct conf_api_client *grown;
+	char hex[65];
+	size_t n, i;
+
+	while (p != NULL && *p != '\0') {
+		n = 0;
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p)) {
+			if (*p != ':') {
+				if (!isxdigit((unsigned char)*p) || n == 64)
+					goto bad;
+				hex[n++] = (char)tolower((unsigned char)*p);
+			}
+			p++;
+		}
+		if (n != 64)
+			goto bad;
+		hex[64] = '\0';
+		for (i = 0; i < c->napi_clients; i++)
+			if (strcmp(c->api_clients[i].sha256, hex) == 0)
+				return ts_error(TS_ERR_CONFIG, "[api] client "
+				    "%.16s... is both %s and %s: one role per "
+				    "certificate", hex, c->api_clients[i].role,
+				    role);
+		if ((grown = realloc(c->api_clients, (c->napi_clients + 1) *
+		    sizeof(*grown))) == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		c->api_clients = grown;
+		memcpy(grown[c->napi_clients].sha256, hex, sizeof(hex));
+		snprintf(grown[c->napi_clients].role,
+		    sizeof(grown[0].role), "%s", role);
+		c->napi_clients++;
+	}
+	return 0;
+bad:
+	return ts_error(TS_ERR_CONFIG, "[api] %s: \"%.80s\" is not a list of "
+	    "SHA-256 fingerprints (64 hex digits each)", role, list);
+}
+
+static int
+validate_api(struct conf *c)
+{
+	int r;
+
+	if (strcmp(c->api_listen_text, "off") == 0)
+		c->api.enabled = 0;
+	else if ((r = parse_listen("api", c->api_listen_text, c->api.host,
+	    sizeof(c->api.host), &c->api.port)) != 0)
+		return r;
+	else
+		c->api.enabled = 1;
+	if ((r = parse_clients(c, c->api_officer, "officer")) != 0 ||
+	    (r = parse_clients(c, c->api_publisher, "publisher")) != 0 ||
+	    (r = parse_clients(c, c->api_auditor, "auditor")) != 0)
+		return r;
+	return 0;
+}
+
+static int
+validate_tvs(struct conf *c)
+{
+	int r;
+
+	if ((r = parse_listen("tvs", c->tvs_listen_text, c->tvs.host,
+	    sizeof(c->tvs.host), &c->tvs.port)) != 0 ||
+	    (r = parse_uint("ttl", c->tvs_ttl_text, 1, 0x7fffffff,
+	    &c->tvs.ttl)) != 0 ||
+	    (r = parse_uint("max-connections", c->tvs_max_conn_text, 1,
+	    100000, &c->tvs.max_conn)) != 0 ||
+	    (r = parse_uint("timeout", c->tvs_timeout_text, 1, 3600,
+	    &c->tvs.timeout)) != 0)
+		return r;
+	if (strcmp(c->tvs_tls10_text, "yes") == 0)
+		c->tvs.tls10 = 1;
+	else if (strcmp(c->tvs_tls10_text, "no") == 0)
+		c->tvs.tls10 = 0;
+	else
+		return ts_error(TS_ERR_CONFIG, "[tvs] tls1.0 is yes or no, not "
+		    "\"%s\"", c->tvs_tls10_text);
+	return 0;
+}
+
 static int
 validate(struct conf *c)
 {
 	const char *p;
+	int r;
 
 	for (p = c->hostname; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-')
@@ -177,7 +330,9 @@ validate(struct conf *c)
 		return ts_error(TS_ERR_CONFIG, "[backup] kdf-iterations must "
 		    "be a number from %u to %u", CONF_KDF_ITERATIONS_MIN,
 		    CONF_KDF_ITERATIONS_MAX);
-	return 0;
+	if ((r = validate_tvs(c)) != 0)
+		return r;
+	return validate_api(c);
 }
 
 int
@@ -218,7 +373,13 @@ conf_load(const char *path, struct conf *c)
 	    (r = set_default(&c->cluster_name, "cluster1")) != 0 ||
 	    (r = set_default(&c->state_dir, "/var/lib/tlvsign")) != 0 ||
 	    (r = set_default(&c->hostname, host)) != 0 ||
-	    (r = set_default(&c->ip_address, "127.0.0.1")) != 0)
+	    (r = set_default(&c->ip_address, "127.0.0.1")) != 0 ||
+	    (r = set_default(&c->tvs_listen_text, "0.0.0.0:2445")) != 0 ||
+	    (r = set_default(&c->tvs_ttl_text, "86400")) != 0 ||
+	    (r = set_default(&c->tvs_max_conn_text, "1024")) != 0 ||
+	    (r = set_default(&c->tvs_timeout_text, "10")) != 0 ||
+	    (r = set_default(&c->tvs_tls10_text, "no")) != 0 ||
+	    (r = set_default(&c->api_listen_text, "127.0.0.1:8443")) != 0)
 		goto out;
 	if (c->tftp_dir == NULL) {
 		if (asprintf(&state_tftp, "%s/tftp", c->state_dir) < 0) {
@@ -261,6 +422,9 @@ conf_free(struct conf *c)
 	}
 	free(c->fqdn);
 	free(c->path);
+	free(c->api_clients);
+	c->api_clients = NULL;
+	c->napi_clients = 0;
 	c->fqdn = c->path = NULL;
 }
 

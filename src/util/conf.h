@@ -29,6 +29,31 @@ struct conf {
 	char *backup_dir;            /* default STATE_DIR/backups */
 	char *backup_passphrase_file;
 	char *backup_kdf_iterations; /* PBKDF2 iterations, see below */
+	/* [tvs] the TVS listener of tlvsignd, as written ... */
+	char *tvs_listen_text, *tvs_ttl_text, *tvs_max_conn_text;
+	char *tvs_timeout_text, *tvs_tls10_text;
+	/* ... and as validated */
+	struct {
+		char host[64];       /* numeric IPv4 or IPv6 address */
+		unsigned port;       /* 0: any free port (tests) */
+		unsigned ttl;        /* seconds phones may cache an answer */
+		unsigned max_conn;   /* connections at once */
+		unsigned timeout;    /* seconds a connection may last */
+		int tls10;           /* accept TLS 1.0 and 1.1 */
+	} tvs;
+	/* [api] the HTTPS API of tlvsignd */
+	char *api_listen_text;
+	char *api_officer, *api_publisher, *api_auditor; /* fingerprints */
+	struct {
+		int enabled;         /* listen is not "off" */
+		char host[64];
+		unsigned port;
+	} api;
+	struct conf_api_client {
+		char sha256[65];     /* lower-case hex, no colons */
+		char role[12];       /* officer, publisher, auditor */
+	} *api_clients;
+	size_t napi_clients;
 };
 
 /* PBKDF2-HMAC-SHA256 iterations for new backups: at least 600,000. */

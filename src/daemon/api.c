@@ -1,0 +1,788 @@
+/* api.c - HTTPS JSON API: routing, roles, JSON errors. */
+#include "daemon/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/err.h>
+
+#include "daemon/log.h"
+#include "format/apibody.h"
+#include "format/bulkcert.h"
+#include "ops/access.h"
+#include "ops/auditlog.h"
+#include "ops/gate.h"
+#include "ops/sign.h"
+#include "ops/trustfile.h"
+#include "store/audit.h"
+#include "util/error.h"
+#include "x509/cert.h"
+
+#define API_MAX_BODY (4 * 1024 * 1024)
+
+struct api {
+	struct event_base *base;
+	struct evhttp *http;
+	struct app *a;
+	SSL_CTX *ctx;
+};
+
+static int
+verify_any(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1; /* authorisation is by fingerprint, not by chain */
+}
+
+int
+api_tls_context(struct app *a, SSL_CTX **out)
+{
+	static const unsigned char sid_ctx[] = "tlvsignd-api";
+	static const char *const purposes[] = { "tomcat", "tomcat-ECDSA" };
+	struct cert_row row;
+	struct token_key key;
+	struct node n;
+	X509 *cert = NULL;
+	EVP_PKEY *pkey = NULL;
+	SSL_CTX *ctx = NULL;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if ((r = inventory_node_get(a->inv, NULL, &n)) != 0)
+		return r;
+	for (i = 0; i < 2; i++)
+		if ((r = inventory_cert_active(a->inv, n.id, purposes[i],
+		    &row)) == 0)
+			break;
+	if (r != 0)
+		return ts_error(TS_ERR_NOTFOUND, "%s has no active tomcat or "
+		    "tomcat-ECDSA certificate for the HTTPS API: run `tlvsign "
+		    "cert generate tomcat`", n.host);
+	if ((r = cert_from_der(row.der, row.der_len, &cert)) != 0 ||
+	    (r = app_find_key(a, row.key_id, &key)) != 0 ||
+	    (r = token_evp_pkey(a->token, &key, &pkey)) != 0)
+		goto out;
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, pkey) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		r = ts_error(TS_ERR_CRYPTO, "the tomcat certificate does not "
+		    "match its token key");
+		goto out;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+	    verify_any);
+	SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof(sid_ctx) - 1);
+	*out = ctx;
+	ctx = NULL;
+out:
+	SSL_CTX_free(ctx);
+	X509_free(cert);
+	EVP_PKEY_free(pkey);
+	cert_row_free(&row);
+	return r;
+}
+
+static struct bufferevent *
+bev_cb(struct event_base *base, void *arg)
+{
+	struct api *api = arg;
+	SSL *ssl = SSL_new(api->ctx);
+
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* ---- replies ---- */
+
+static void
+reply_json(struct evhttp_request *req, int code, json_t *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	char *text = json_dumps(body, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(body);
+	if (buf == NULL || text == NULL) {
+		free(text);
+		if (buf != NULL)
+			evbuffer_free(buf);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evbuffer_add(buf, text, strlen(text));
+	evbuffer_add(buf, "\n", 1);
+	free(text);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, code, NULL, buf);
+	evbuffer_free(buf);
+}
+
+static void
+reply_error(struct evhttp_request *req, int code, const char *error,
+    const char *detail)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "error", json_string(error));
+	json_object_set_new(o, "detail", json_string(detail));
+	reply_json(req, code, o);
+}
+
+/* A failed operation: its code decides the status. */
+static void
+reply_failure(struct evhttp_request *req, int r)
+{
+	int code = 500;
+	const char *error = "internal";
+
+	switch (r) {
+	case TS_ERR_NOTFOUND: code = 404; error = "not_found"; break;
+	case TS_ERR_INVALID: case TS_ERR_FORMAT: case TS_ERR_TRUNCATED:
+		code = 400; error = "bad_request"; break;
+	case TS_ERR_LIMIT: code = 413; error = "too_large"; break;
+	case TS_ERR_SIGNATURE: code = 409; error = "verification_failed";
+		break;
+	}
+	reply_error(req, code, error, ts_error_detail(r));
+}
+
+/* ---- the caller ---- */
+
+struct caller {
+	char fp[65];          /* "" without a client certificate */
+	const char *role;     /* NULL: none */
+	char peer[64];
+};
+
+static void
+caller_of(struct api *api, struct evhttp_request *req, struct caller *c)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	X509 *peer = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	memset(c, 0, sizeof(*c));
+	evhttp_connection_get_peer(conn, &addr, &port);
+	snprintf(c->peer, sizeof(c->peer), "%s:%u", addr ? addr : "?",
+	    (unsigned)port);
+	if (peer != NULL && cert_fingerprint(peer, EVP_sha256(), c->fp,
+	    sizeof(c->fp), 0) != 0) {
+		ts_error_clear();
+		c->fp[0] = '\0';
+	}
+	if (c->fp[0] != '\0')
+		c->role = access_role(&api->a->conf, c->fp);
+}
+
+/* The caller may do op; else a 401/403 reply, audited. */
+static int
+authorise(struct api *api, struct evhttp_request *req,
+    const struct caller *c, enum access_op op, const char *what)
+{
+	char detail[256];
+
+	if (c->fp[0] == '\0') {
+		reply_error(req, 401, "unauthorized", "this endpoint needs a "
+		    "client certificate");
+		dlog(LOG_P_WARNING, "api %s: %s: no client certificate",
+		    c->peer, what);
+		return 0;
+	}
+	if (access_allowed(c->role, op))
+		return 1;
+	snprintf(detail, sizeof(detail), "%s needs the role %s; client "
+	    "certificate %.16s... has %s", what, access_roles_text(op), c->fp,
+	    c->role ? c->role : "no role");
+	snprintf(api->a->actor, sizeof(api->a->actor), "api:%s:%.16s",
+	    c->role ? c->role : "none", c->fp);
+	ts_error(TS_ERR_AUTH, "%s", detail);
+	if (app_audit(api->a, "api.forbidden", TS_ERR_AUTH, "%s", what) != 0)
+		dlog(LOG_P_ERR, "api: cannot audit a refusal: %s",
+		    ts_error_detail(TS_ERR_STATE));
+	dlog(LOG_P_WARNING, "api %s: 403 %s", c->peer, detail);
+	reply_error(req, 403, "forbidden", detail);
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static json_t *
+json_cert(const struct cert_row *row)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "node", json_string(row->host));
+	json_object_set_new(o, "purpose", json_string(row->purpose));
+	json_object_set_new(o, "state", json_string(row->state));
+	json_object_set_new(o, "subject", json_string(row->subject));
+	json_object_set_new(o, "issuer", json_string(row->issuer));
+	json_object_set_new(o, "serial", json_string(row->serial));
+	json_object_set_new(o, "not_before",
+	    json_integer((json_int_t)row->not_before));
+	json_object_set_new(o, "not_after",
+	    json_integer((json_int_t)row->not_after));
+	json_object_set_new(o, "key_type", json_string(row->key_type));
+	json_object_set_new(o, "key_bits", json_integer(row->key_bits));
+	json_object_set_new(o, "sha256", json_string(row->sha256));
+	return o;
+}
+
+static int
+add_cert(const struct cert_row *row, void *arg)
+{
+	return json_array_append_new(arg, json_cert(row)) == 0 ? 0 :
+	    ts_error(TS_ERR_NOMEM, "out of memory");
+}
+
+static void
+get_certificates(struct api *api, struct evhttp_request *req)
+{
+	json_t *arr = json_array(), *o;
+	int r;
+
+	if ((r = inventory_cert_list(api->a->inv, add_cert, arr)) != 0) {
+		json_decref(arr);
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "certificates", arr);
+	reply_json(req, 200, o);
+}
+
+static void
+get_certificate(struct api *api, struct evhttp_request *req,
+    const char *purpose, const char *node)
+{
+	struct cert_row row;
+	struct node n;
+	int r;
+
+	if ((r = inventory_node_get(api->a->inv, node, &n)) != 0 ||
+	    (r = inventory_cert_active(api->a->inv, n.id, purpose, &row)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	reply_json(req, 200, json_cert(&row));
+	cert_row_free(&row);
+}
+
+static void
+post_sign(struct api *api, struct evhttp_request *req, const char *name,
+    const char *node)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req), *buf;
+	size_t len = evbuffer_get_length(in), slen;
+	uint8_t *data, *sgn;
+	int r;
+
+	if (!apibody_safe_name(name)) {
+		reply_error(req, 400, "bad_request", "give the file's name as "
+		    "?filename=NAME (letters, digits, '.', '-', '_')");
+		return;
+	}
+	if (len == 0) {
+		reply_error(req, 400, "bad_request", "the request body is the "
+		    "file to sign; it is empty");
+		return;
+	}
+	if ((data = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	if ((r = ops_sign_bytes(api->a, node, name, data, len, &sgn,
+	    &slen)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL) {
+		free(sgn);
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	evbuffer_add(buf, sgn, slen);
+	free(sgn);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/octet-stream");
+	evhttp_send_reply(req, 200, NULL, buf);
+	evbuffer_free(buf);
+}
+
+static void
+post_sign_batch(struct api *api, struct evhttp_request *req,
+    const char *node)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in), i, slen;
+	struct sign_batch b;
+	json_t *arr, *o, *f;
+	uint8_t *body, *sgn;
+	char *b64;
+	int r;
+
+	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	if ((r = apibody_sign_batch_parse(body, len, &b)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < b.n; i++) {
+		if ((r = ops_sign_bytes(api->a, node, b.files[i].filename,
+		    b.files[i].data, b.files[i].len, &sgn, &slen)) != 0)
+			break;
+		r = base64_encode(sgn, slen, &b64);
+		free(sgn);
+		if (r != 0)
+			break;
+		f = json_object();
+		json_object_set_new(f, "filename",
+		    json_string(b.files[i].filename));
+		json_object_set_new(f, "sgn", json_string(b64));
+		free(b64);
+		json_array_append_new(arr, f);
+	}
+	if (r != 0) {
+		char detail[512];
+
+		snprintf(detail, sizeof(detail), "%s (file %zu, %s; none of the "
+		    "batch is returned)", ts_error_detail(r), i + 1,
+		    b.files[i].filename);
+		json_decref(arr);
+		apibody_sign_batch_free(&b);
+		ts_error(r, "%s", detail);
+		reply_failure(req, r);
+		return;
+	}
+	apibody_sign_batch_free(&b);
+	o = json_object();
+	json_object_set_new(o, "files", arr);
+	reply_json(req, 200, o);
+}
+
+static int
+add_node(const struct node *n, void *arg)
+{
+	json_t *o = json_object();
+	char services[64];
+
+	node_services_text(n->services, services, sizeof(services));
+	json_object_set_new(o, "host", json_string(n->host));
+	json_object_set_new(o, "domain", json_string(n->domain));
+	json_object_set_new(o, "ipv4", json_string(n->ipv4));
+	json_object_set_new(o, "services", json_string(services));
+	json_object_set_new(o, "publisher", json_boolean(n->publisher));
+	return json_array_append_new(arg, o) == 0 ? 0 :
+	    ts_error(TS_ERR_NOMEM, "out of memory");
+}
+
+static void
+get_nodes(struct api *api, struct evhttp_request *req)
+{
+	json_t *arr = json_array(), *o;
+	int r;
+
+	if ((r = inventory_node_list(api->a->inv, add_node, arr)) != 0) {
+		json_decref(arr);
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "nodes", arr);
+	reply_json(req, 200, o);
+}
+
+/* GET /v1/itl, /v1/ctl: the last publication of a node's file. */
+static void
+get_trustfile(struct api *api, struct evhttp_request *req, const char *name,
+    const char *node)
+{
+	struct published p;
+	struct node n;
+	char path[4096];
+	json_t *o;
+	int r;
+
+	if ((r = inventory_node_get(api->a->inv, node, &n)) != 0 ||
+	    (r = app_tftp_path(api->a, &n, name, path, sizeof(path))) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	if ((r = inventory_published_last(api->a->inv, path, &p)) != 0) {
+		reply_error(req, 404, "not_found", "nothing published there "
+		    "yet");
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "node", json_string(n.host));
+	json_object_set_new(o, "kind", json_string(p.kind));
+	json_object_set_new(o, "path", json_string(p.path));
+	json_object_set_new(o, "size", json_integer((json_int_t)p.size));
+	json_object_set_new(o, "md5", json_string(p.md5));
+	json_object_set_new(o, "sha1", json_string(p.sha1));
+	json_object_set_new(o, "sha256", json_string(p.sha256));
+	json_object_set_new(o, "signer_serial", json_string(p.signer));
+	json_object_set_new(o, "published",
+	    json_integer((json_int_t)p.published));
+	json_object_set_new(o, "forced", json_boolean(p.forced));
+	reply_json(req, 200, o);
+}
+
+static json_t *
+json_published(const struct tf_result *res)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "path", json_string(res->path));
+	json_object_set_new(o, "size", json_integer((json_int_t)res->size));
+	json_object_set_new(o, "records",
+	    json_integer((json_int_t)res->nrecords));
+	json_object_set_new(o, "sha256", json_string(res->sha256));
+	json_object_set_new(o, "signer", json_string(res->signer_subject));
+	json_object_set_new(o, "signer_serial",
+	    json_string(res->signer_serial));
+	json_object_set_new(o, "phone_states_checked",
+	    json_integer(res->phone_states));
+	return o;
+}
+
+/* A publication the phone-trust check refuses is a conflict with the
+ * phones' state, not a malformed request. */
+static void
+reply_publish_failure(struct evhttp_request *req, int r)
+{
+	if (r == TS_ERR_INVALID)
+		reply_error(req, 409, "refused", ts_error_detail(r));
+	else
+		reply_failure(req, r);
+}
+
+/* POST /v1/itl/build: the ITL signed by ITLRecovery, through the
+ * phone-trust check (no override over the network). */
+static void
+post_itl_build(struct api *api, struct evhttp_request *req, const char *node)
+{
+	struct tf_opts o;
+	struct tf_result res;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.signer = TF_SIGN_RECOVERY;
+	if ((r = ops_itl_publish(api->a, node, &o, &res)) != 0) {
+		reply_publish_failure(req, r);
+		return;
+	}
+	reply_json(req, 200, json_published(&res));
+}
+
+/* POST /v1/ctl/update: the CTL of every TFTP node, signed again. */
+static void
+post_ctl_update(struct api *api, struct evhttp_request *req)
+{
+	struct tf_opts o;
+	struct tf_result res;
+	json_t *j;
+	int r, count = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.signer = TF_SIGN_RECOVERY;
+	if ((r = ops_ctl_publish(api->a, 0, &o, &res, &count)) != 0) {
+		reply_publish_failure(req, r);
+		return;
+	}
+	j = json_published(&res);
+	json_object_set_new(j, "files", json_integer(count));
+	reply_json(req, 200, j);
+}
+
+/* POST /v1/check: the phone-trust check on uploaded files. */
+static void
+post_check(struct api *api, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct check_body cb;
+	struct phone_verdict v;
+	const char *advice;
+	uint8_t *body;
+	json_t *o;
+	int r;
+
+	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	if ((r = apibody_check_parse(body, len, &cb)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	r = gate_check_bytes(api->a, cb.from, cb.from_len, cb.ctl, cb.ctl_len,
+	    cb.to, cb.to_len, &v, &advice);
+	apibody_check_free(&cb);
+	if (r != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "accepted", json_boolean(v.accepted));
+	json_object_set_new(o, "rule", json_integer(v.rule));
+	json_object_set_new(o, "reason", json_string(v.reason));
+	if (advice != NULL)
+		json_object_set_new(o, "advice", json_string(advice));
+	reply_json(req, 200, o);
+}
+
+static int
+add_audit(const struct audit_entry *e, void *arg)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "seq", json_integer(e->seq));
+	json_object_set_new(o, "time", json_integer((json_int_t)e->time));
+	json_object_set_new(o, "actor", json_string(e->actor));
+	json_object_set_new(o, "operation", json_string(e->operation));
+	json_object_set_new(o, "args", json_string(e->args));
+	json_object_set_new(o, "result", json_string(e->result));
+	json_object_set_new(o, "hash", json_string(e->hash));
+	return json_array_append_new(arg, o) == 0 ? 0 :
+	    ts_error(TS_ERR_NOMEM, "out of memory");
+}
+
+static void
+get_audit(struct api *api, struct evhttp_request *req, const char *since)
+{
+	json_t *arr = json_array(), *o;
+	long long t = 0;
+	char *end;
+	int r;
+
+	if (since != NULL) {
+		t = strtoll(since, &end, 10);
+		if (*since == '\0' || *end != '\0' || t < 0) {
+			json_decref(arr);
+			reply_error(req, 400, "bad_request", "since is a Unix "
+			    "time in seconds");
+			return;
+		}
+	}
+	if ((r = audit_list(api->a->inv, (time_t)t, add_audit, arr)) != 0) {
+		json_decref(arr);
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "entries", arr);
+	reply_json(req, 200, o);
+}
+
+static void
+get_audit_verify(struct api *api, struct evhttp_request *req)
+{
+	struct audit_report rep;
+	json_t *o;
+	int r;
+
+	if ((r = ops_audit_verify(api->a, &rep)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "intact", json_true());
+	json_object_set_new(o, "entries", json_integer(rep.entries));
+	json_object_set_new(o, "checkpoints", json_integer(rep.checkpoints));
+	json_object_set_new(o, "last_checkpoint",
+	    json_integer(rep.last_checkpoint));
+	reply_json(req, 200, o);
+}
+
+static void
+get_health(struct api *api, struct evhttp_request *req)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "status", json_string("ok"));
+	json_object_set_new(o, "cluster",
+	    json_string(api->a->conf.cluster_name));
+	reply_json(req, 200, o);
+}
+
+static void
+route(struct evhttp_request *req, void *arg)
+{
+	struct api *api = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	struct evkeyvalq q;
+	struct caller c;
+	const char *path = evhttp_uri_get_path(uri), *query;
+	const char *node = NULL;
+	char what[160];
+	int get = method == EVHTTP_REQ_GET, post = method == EVHTTP_REQ_POST;
+
+	TAILQ_INIT(&q);
+	query = evhttp_uri_get_query(uri);
+	if (query != NULL && evhttp_parse_query_str(query, &q) != 0) {
+		reply_error(req, 400, "bad_request", "malformed query string");
+		return;
+	}
+	node = evhttp_find_header(&q, "node");
+	caller_of(api, req, &c);
+	snprintf(api->a->actor, sizeof(api->a->actor), "api:%s:%.16s",
+	    c.role ? c.role : "none", c.fp[0] ? c.fp : "-");
+	snprintf(what, sizeof(what), "%s %.120s", get ? "GET" : post ? "POST" :
+	    "?", path ? path : "");
+	if (path == NULL) {
+		reply_error(req, 400, "bad_request", "no path");
+	} else if (strcmp(path, "/v1/health") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else
+			get_health(api, req);
+	} else if (strcmp(path, "/v1/certificates") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			get_certificates(api, req);
+	} else if (strncmp(path, "/v1/certificates/", 17) == 0 &&
+	    strchr(path + 17, '/') == NULL && path[17] != '\0') {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			get_certificate(api, req, path + 17, node);
+	} else if (strcmp(path, "/v1/sign") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_SIGN, what))
+			post_sign(api, req, evhttp_find_header(&q, "filename"),
+			    node);
+	} else if (strcmp(path, "/v1/sign/batch") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_SIGN, what))
+			post_sign_batch(api, req, node);
+	} else if (strcmp(path, "/v1/nodes") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			get_nodes(api, req);
+	} else if (strcmp(path, "/v1/itl") == 0 ||
+	    strcmp(path, "/v1/ctl") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			get_trustfile(api, req, path[4] == 'i' ? ITL_NAME :
+			    CTL_NAME, node);
+	} else if (strcmp(path, "/v1/itl/build") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
+			post_itl_build(api, req, node);
+	} else if (strcmp(path, "/v1/ctl/update") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
+			post_ctl_update(api, req);
+	} else if (strcmp(path, "/v1/check") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
+			post_check(api, req);
+	} else if (strcmp(path, "/v1/audit") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_AUDIT, what))
+			get_audit(api, req, evhttp_find_header(&q, "since"));
+	} else if (strcmp(path, "/v1/audit/verify") == 0) {
+		if (!get)
+			reply_error(req, 405, "method_not_allowed", "use GET");
+		else if (authorise(api, req, &c, ACCESS_AUDIT, what))
+			get_audit_verify(api, req);
+	} else {
+		reply_error(req, 404, "not_found", "no such endpoint: see "
+		    "tlvsignd(8)");
+	}
+	dlog(LOG_P_INFO, "api %s: %s (%s) -> %d", c.peer, what,
+	    c.role ? c.role : c.fp[0] ? "no role" : "no certificate",
+	    evhttp_request_get_response_code(req));
+	evhttp_clear_headers(&q);
+	ERR_clear_error();
+}
+
+int
+api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
+    const char *host, unsigned port, unsigned *port_out, struct api **out)
+{
+	struct evhttp_bound_socket *sock;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct api *api;
+
+	*out = NULL;
+	if ((api = calloc(1, sizeof(*api))) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	api->base = base;
+	api->a = a;
+	api->ctx = ctx;
+	if ((api->http = evhttp_new(base)) == NULL) {
+		free(api);
+		return ts_error(TS_ERR_NOMEM, "cannot create the HTTP server");
+	}
+	evhttp_set_bevcb(api->http, bev_cb, api);
+	evhttp_set_gencb(api->http, route, api);
+	evhttp_set_max_body_size(api->http, API_MAX_BODY);
+	evhttp_set_max_headers_size(api->http, 16384);
+	evhttp_set_timeout(api->http, 30);
+	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	if ((sock = evhttp_bind_socket_with_handle(api->http, host,
+	    (ev_uint16_t)port)) == NULL ||
+	    getsockname(evhttp_bound_socket_get_fd(sock),
+	    (struct sockaddr *)&ss, &sl) != 0) {
+		evhttp_free(api->http);
+		free(api);
+		return ts_error(TS_ERR_IO, "cannot listen on %s port %u for the "
+		    "HTTPS API", host, port);
+	}
+	*port_out = ntohs(ss.ss_family == AF_INET6 ?
+	    ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	*out = api;
+	return 0;
+}
+
+void
+api_set_ctx(struct api *api, SSL_CTX *ctx)
+{
+	SSL_CTX_free(api->ctx);
+	api->ctx = ctx;
+}
+
+void
+api_stop(struct api *api)
+{
+	if (api == NULL)
+		return;
+	evhttp_free(api->http);
+	SSL_CTX_free(api->ctx);
+	free(api);
+}

@@ -1,0 +1,31 @@
+/*
+ * api.h - the HTTPS JSON API of tlvsignd (/v1/...): mutual TLS with the
+ * tomcat key in the token, client roles by certificate fingerprint, on the
+ * main thread's event loop (the inventory and the token session are the
+ * main thread's).
+ */
+#ifndef TLVSIGN_DAEMON_API_H
+#define TLVSIGN_DAEMON_API_H
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "ops/app.h"
+
+struct api;
+
+/* Listen on host:port (0: a free port, *port_out says which). The
+ * application and its configuration are borrowed (the roles are read at
+ * each request, so a reload applies at once). */
+int api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
+    const char *host, unsigned port, unsigned *port_out, struct api **out);
+/* Use this TLS context for new connections (taken over). */
+void api_set_ctx(struct api *api, SSL_CTX *ctx);
+void api_stop(struct api *api);
+
+/* The TLS context: the publisher's active tomcat (or tomcat-ECDSA)
+ * certificate and its token key, TLS 1.2+, client certificates asked
+ * for and checked by fingerprint, not by chain. */
+int api_tls_context(struct app *a, SSL_CTX **out);
+
+#endif

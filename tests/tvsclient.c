@@ -1,0 +1,568 @@
+/*
+ * tvsclient.c - a TVS client for the tests (FORMATS.md section 7 over
+ * TLS): verify and query requests, raw frames, session resumption, many
+ * clients at once, and slow clients.
+ *
+ *   tvsclient [--tls1.0] [--server-cert PEM] HOST PORT verify CERT [DEVICE]
+ *   tvsclient ... HOST PORT query CERT       (by its subject/issuer/serial)
+ *   tvsclient ... HOST PORT raw FILE         (exit 0 when closed unanswered)
+ *   tvsclient ... HOST PORT resume CERT N    (N connections, one session)
+ *   tvsclient ... HOST PORT load CERT CLIENTS REQUESTS
+ *   tvsclient ... HOST PORT hold SECONDS     (TLS up, send nothing)
+ *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify|handshake
+ *       a new TLS connection per request (no resumption): the rate per
+ *       second and the 50th and 99th percentile latencies
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include "format/tvs.h"
+#include "util/error.h"
+#include "x509/cert.h"
+
+static const char *host;
+static unsigned port;
+static SSL_CTX *ctx;
+static X509 *server_cert;
+
+static int
+tcp_connect(void)
+{
+	struct sockaddr_in sa;
+	struct timeval tv = { 20, 0 };
+	int fd, one = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		return -1;
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A TLS connection, resuming sess when given; NULL on failure. */
+static SSL *
+tls_connect(SSL_SESSION *sess)
+{
+	SSL *ssl;
+	int fd;
+
+	if ((fd = tcp_connect()) < 0)
+		return NULL;
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	SSL_set_fd(ssl, fd);
+	if (sess != NULL)
+		SSL_set_session(ssl, sess);
+	if (SSL_connect(ssl) != 1)
+		goto fail;
+	if (server_cert != NULL) {
+		X509 *peer = SSL_get0_peer_certificate(ssl);
+
+		if (peer == NULL || X509_cmp(peer, server_cert) != 0) {
+			fprintf(stderr, "tvsclient: the server presents another "
+			    "certificate\n");
+			goto fail;
+		}
+	}
+	return ssl;
+fail:
+	ERR_clear_error();
+	close(fd);
+	SSL_free(ssl);
+	return NULL;
+}
+
+static void
+tls_close(SSL *ssl)
+{
+	int fd = SSL_get_fd(ssl);
+
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+	close(fd);
+}
+
+static int
+write_all(SSL *ssl, const uint8_t *p, size_t n)
+{
+	return n == 0 || SSL_write(ssl, p, (int)n) == (int)n ? 0 : -1;
+}
+
+static int
+read_all(SSL *ssl, uint8_t *p, size_t n)
+{
+	size_t got = 0;
+	int k;
+
+	while (got < n) {
+		if ((k = SSL_read(ssl, p + got, (int)(n - got))) <= 0)
+			return -1;
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* Read one response frame; 0 and *len, or -1 when the stream ends. */
+static int
+read_frame(SSL *ssl, uint8_t *buf, size_t size, size_t *len)
+{
+	uint16_t plen;
+
+	if (read_all(ssl, buf, TVS_HEADER_LEN) != 0)
+		return -1;
+	plen = (uint16_t)(buf[8] << 8 | buf[9]);
+	if (TVS_HEADER_LEN + (size_t)plen > size ||
+	    read_all(ssl, buf + TVS_HEADER_LEN, plen) != 0)
+		return -1;
+	*len = TVS_HEADER_LEN + plen;
+	return 0;
+}
+
+static X509 *
+read_cert(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	X509 *x;
+
+	if (fp == NULL)
+		return NULL;
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	return x;
+}
+
+static int
+request(X509 *x, int query, const char *device, uint32_t id, struct wbuf *w)
+{
+	struct tvs_request q;
+	uint8_t *der = NULL, *serial = NULL;
+	char *subject = NULL, *issuer = NULL;
+	size_t len, slen;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	q.hdr.type = query ? TVS_QUERY_REQUEST : TVS_VERIFY_REQUEST;
+	q.hdr.id[0] = (uint8_t)(id >> 24);
+	q.hdr.id[1] = (uint8_t)(id >> 16);
+	q.hdr.id[2] = (uint8_t)(id >> 8);
+	q.hdr.id[3] = (uint8_t)id;
+	q.device = device;
+	q.device_len = strlen(device);
+	if (query) {
+		if ((r = cert_dn_text(X509_get_subject_name(x), ',', &subject)) ||
+		    (r = cert_dn_text(X509_get_issuer_name(x), ',', &issuer)) ||
+		    (r = cert_serial(x, &serial, &slen)))
+			goto out;
+		q.subject = subject;
+		q.issuer = issuer;
+		q.serial = serial;
+		q.serial_len = slen;
+	} else {
+		if ((r = cert_der(x, &der, &len)) != 0)
+			goto out;
+		q.cert = der;
+		q.cert_len = len;
+	}
+	r = tvs_request_encode(&q, w);
+out:
+	free(der);
+	free(serial);
+	free(subject);
+	free(issuer);
+	return r;
+}
+
+/* One request on ssl: 0 answered (printed when verbose), 1 sent but not
+ * answered in full, -1 not sent. */
+static int
+exchange(SSL *ssl, X509 *x, int query, uint32_t id, int verbose)
+{
+	struct tvs_response s;
+	struct wbuf w;
+	uint8_t buf[TVS_HEADER_LEN + TVS_MAX_PAYLOAD];
+	size_t len, i;
+
+	wbuf_init(&w);
+	if (request(x, query, "CP-8865-SEP00112233AABB", id, &w) != 0 ||
+	    write_all(ssl, w.data, w.len) != 0) {
+		wbuf_free(&w);
+		return -1;
+	}
+	wbuf_free(&w);
+	if (read_frame(ssl, buf, sizeof(buf), &len) != 0)
+		return 1;
+	if (tvs_response_parse(buf, len, &s) != 0) {
+		fprintf(stderr, "tvsclient: bad response: %s\n",
+		    ts_error_detail(TS_ERR_FORMAT));
+		return 1;
+	}
+	if (s.hdr.type != (query ? TVS_QUERY_RESPONSE : TVS_VERIFY_RESPONSE) ||
+	    ((uint32_t)s.hdr.id[0] << 24 | (uint32_t)s.hdr.id[1] << 16 |
+	    (uint32_t)s.hdr.id[2] << 8 | s.hdr.id[3]) != id) {
+		fprintf(stderr, "tvsclient: response type or id mismatch\n");
+		return 1;
+	}
+	if (!verbose)
+		return 0;
+	if (s.status != TVS_STATUS_VALID) {
+		printf("invalid id=%08x\n", id);
+		return 0;
+	}
+	printf("valid roles=");
+	for (i = 0; i < s.nroles; i++)
+		printf("%s%u", i ? "," : "", s.roles[i]);
+	printf(" ttl=%u id=%08x", s.ttl, id);
+	if (query) {
+		uint8_t *der = NULL;
+		size_t dl;
+
+		if (cert_der(x, &der, &dl) == 0)
+			printf(" cert=%s", dl == s.cert_len && memcmp(der,
+			    s.cert, dl) == 0 ? "same" : "other");
+		free(der);
+	}
+	printf("\n");
+	return 0;
+}
+
+static int usage(void);
+
+static int
+cmd_verify(X509 *x, int query)
+{
+	SSL *ssl;
+	int r;
+
+	if ((ssl = tls_connect(NULL)) == NULL) {
+		fprintf(stderr, "tvsclient: cannot connect over TLS\n");
+		return 1;
+	}
+	r = exchange(ssl, x, query, 0x0a0b0c0d, 1);
+	tls_close(ssl);
+	return r == 0 ? 0 : 1;
+}
+
+static int
+cmd_raw(const char *path)
+{
+	uint8_t buf[70000];
+	size_t n;
+	FILE *fp;
+	SSL *ssl;
+	int k;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return 2;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	if ((ssl = tls_connect(NULL)) == NULL) {
+		fprintf(stderr, "tvsclient: cannot connect over TLS\n");
+		return 2;
+	}
+	if (write_all(ssl, buf, n) != 0) {
+		tls_close(ssl);
+		printf("closed\n");
+		return 0;
+	}
+	k = SSL_read(ssl, buf, sizeof(buf));
+	tls_close(ssl);
+	if (k <= 0) {
+		printf("closed\n");
+		return 0;
+	}
+	printf("reply of %d bytes\n", k);
+	return 1;
+}
+
+static int
+cmd_resume(X509 *x, unsigned n)
+{
+	SSL_SESSION *sess = NULL;
+	unsigned i, resumed = 0;
+	SSL *ssl;
+
+	for (i = 0; i < n; i++) {
+		if ((ssl = tls_connect(sess)) == NULL ||
+		    exchange(ssl, x, 0, i, 0) != 0) {
+			fprintf(stderr, "tvsclient: connection %u failed\n", i);
+			return 1;
+		}
+		if (SSL_session_reused(ssl))
+			resumed++;
+		SSL_SESSION_free(sess);
+		sess = SSL_get1_session(ssl);
+		tls_close(ssl);
+	}
+	SSL_SESSION_free(sess);
+	printf("resumed %u of %u\n", resumed, n);
+	return resumed == n - 1 ? 0 : 1;
+}
+
+struct load {
+	X509 *x;
+	unsigned requests;
+	unsigned ok, refused, lost;
+};
+
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+load_thread(void *arg)
+{
+	struct load *l = arg;
+	unsigned i, ok = 0, refused = 0, lost = 0;
+	SSL *ssl;
+	int r;
+
+	for (i = 0; i < l->requests; i++) {
+		if ((ssl = tls_connect(NULL)) == NULL) {
+			refused++;
+			continue;
+		}
+		r = exchange(ssl, l->x, 0, i, 0);
+		tls_close(ssl);
+		if (r == 0)
+			ok++;
+		else if (r < 0)
+			refused++;
+		else
+			lost++;
+	}
+	pthread_mutex_lock(&load_lock);
+	l->ok += ok;
+	l->refused += refused;
+	l->lost += lost;
+	pthread_mutex_unlock(&load_lock);
+	return NULL;
+}
+
+static int
+cmd_load(X509 *x, unsigned clients, unsigned requests)
+{
+	pthread_t *th = calloc(clients, sizeof(*th));
+	struct load l = { x, requests, 0, 0, 0 };
+	unsigned i, started = 0;
+
+	if (th == NULL)
+		return 2;
+	for (i = 0; i < clients; i++)
+		if (pthread_create(&th[i], NULL, load_thread, &l) == 0)
+			started++;
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	printf("answered %u refused %u lost %u of %u\n", l.ok, l.refused,
+	    l.lost, started * requests);
+	return l.lost == 0 && started == clients ? 0 : 1;
+}
+
+static int
+cmd_hold(unsigned seconds)
+{
+	struct timespec t0, t1;
+	uint8_t b;
+	SSL *ssl;
+	int k;
+
+	if ((ssl = tls_connect(NULL)) == NULL)
+		return 2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	(void)seconds;
+	k = SSL_read(ssl, &b, 1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	tls_close(ssl);
+	printf("closed by the server after %ld s%s\n",
+	    (long)(t1.tv_sec - t0.tv_sec), k > 0 ? " with data" : "");
+	return k > 0 ? 1 : 0;
+}
+
+struct bench {
+	X509 *x;
+	int handshake_only;
+	double until;
+	double *lat;           /* seconds, per completed request */
+	size_t n, cap;
+	unsigned failed;
+};
+
+static double
+now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *
+bench_thread(void *arg)
+{
+	struct bench *b = arg;
+	double t0, t1;
+	SSL *ssl;
+	int r;
+
+	while ((t0 = now()) < b->until) {
+		if ((ssl = tls_connect(NULL)) == NULL) {
+			r = -1;
+		} else {
+			r = b->handshake_only ? 0 : exchange(ssl, b->x, 0, 1, 0);
+			tls_close(ssl);
+		}
+		t1 = now();
+		pthread_mutex_lock(&load_lock);
+		if (r != 0) {
+			b->failed++;
+		} else if (b->n < b->cap) {
+			b->lat[b->n++] = t1 - t0;
+		}
+		pthread_mutex_unlock(&load_lock);
+	}
+	return NULL;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
+{
+	struct bench b;
+	pthread_t *th;
+	unsigned i, started = 0;
+	double t0, p50, p99;
+
+	memset(&b, 0, sizeof(b));
+	b.x = x;
+	b.handshake_only = strcmp(mode, "handshake") == 0;
+	if (!b.handshake_only && strcmp(mode, "verify") != 0)
+		return usage();
+	b.cap = 10000000;
+	if ((b.lat = malloc(b.cap * sizeof(double))) == NULL ||
+	    (th = calloc(clients, sizeof(*th))) == NULL)
+		return 2;
+	t0 = now();
+	b.until = t0 + seconds;
+	for (i = 0; i < clients; i++)
+		if (pthread_create(&th[i], NULL, bench_thread, &b) == 0)
+			started++;
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	free(th);
+	if (b.n == 0) {
+		free(b.lat);
+		fprintf(stderr, "tvsclient: no request completed\n");
+		return 1;
+	}
+	qsort(b.lat, b.n, sizeof(double), cmp_double);
+	p50 = b.lat[b.n / 2];
+	p99 = b.lat[b.n * 99 / 100];
+	printf("%.1f %.2f %.2f %u\n", (double)b.n / (now() - t0), p50 * 1000,
+	    p99 * 1000, b.failed);
+	free(b.lat);
+	return 0;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: tvsclient [--tls1.0] [--server-cert PEM] HOST "
+	    "PORT verify|query CERT | raw FILE | resume CERT N | load CERT "
+	    "CLIENTS REQUESTS | hold SECONDS | bench CERT CLIENTS SECONDS "
+	    "verify|handshake\n");
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+	X509 *x = NULL;
+	int i = 1, tls10 = 0, rc;
+
+	/* a server that closes first is an outcome, not a crash */
+	signal(SIGPIPE, SIG_IGN);
+	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
+		if (strcmp(argv[i], "--tls1.0") == 0) {
+			tls10 = 1;
+			i++;
+		} else if (strcmp(argv[i], "--server-cert") == 0 &&
+		    i + 1 < argc) {
+			if ((server_cert = read_cert(argv[i + 1])) == NULL)
+				return usage();
+			i += 2;
+		} else {
+			return usage();
+		}
+	}
+	if (argc - i < 3)
+		return usage();
+	host = argv[i];
+	port = (unsigned)atoi(argv[i + 1]);
+	cmd = argv[i + 2];
+	argv += i + 3;
+	argc -= i + 3;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return 2;
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+	if (tls10) {
+		SSL_CTX_set_security_level(ctx, 0);
+		SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+		SSL_CTX_set_max_proto_version(ctx, TLS1_VERSION);
+	}
+	if (strcmp(cmd, "hold") == 0 && argc == 1)
+		rc = cmd_hold((unsigned)atoi(argv[0]));
+	else if (strcmp(cmd, "raw") == 0 && argc == 1)
+		rc = cmd_raw(argv[0]);
+	else if (argc >= 1 && (x = read_cert(argv[0])) == NULL)
+		rc = usage();
+	else if ((strcmp(cmd, "verify") == 0 || strcmp(cmd, "query") == 0) &&
+	    argc == 1)
+		rc = cmd_verify(x, cmd[0] == 'q');
+	else if (strcmp(cmd, "resume") == 0 && argc == 2)
+		rc = cmd_resume(x, (unsigned)atoi(argv[1]));
+	else if (strcmp(cmd, "bench") == 0 && argc == 4)
+		rc = cmd_bench(x, (unsigned)atoi(argv[1]),
+		    (unsigned)atoi(argv[2]), argv[3]);
+	else if (strcmp(cmd, "load") == 0 && argc == 3)
+		rc = cmd_load(x, (unsigned)atoi(argv[1]),
+		    (unsigned)atoi(argv[2]));
+	else
+		rc = usage();
+	X509_free(x);
+	X509_free(server_cert);
+	SSL_CTX_free(ctx);
+	return rc;
+}
