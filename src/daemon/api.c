@@ -21,6 +21,7 @@
 #include "format/bulkcert.h"
 #include "ops/access.h"
 #include "ops/auditlog.h"
+#include "ops/backup.h"
 #include "ops/gate.h"
 #include "ops/sign.h"
 #include "ops/trustfile.h"
@@ -616,6 +617,100 @@ get_audit_verify(struct api *api, struct evhttp_request *req)
 	reply_json(req, 200, o);
 }
 
+/* ---- backups ---- */
+
+static int
+add_backup(const struct backup_row *b, void *arg)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(b->name));
+	json_object_set_new(o, "path", json_string(b->path));
+	json_object_set_new(o, "created", json_integer((json_int_t)b->created));
+	json_object_set_new(o, "size", json_integer((json_int_t)b->size));
+	json_object_set_new(o, "keys", json_integer(b->keys));
+	json_object_set_new(o, "sha256", json_string(b->sha256));
+	return json_array_append_new(arg, o) == 0 ? 0 :
+	    ts_error(TS_ERR_NOMEM, "out of memory");
+}
+
+static void
+get_backups(struct api *api, struct evhttp_request *req)
+{
+	json_t *arr = json_array(), *o;
+	int r;
+
+	if ((r = ops_backup_list(api->a, add_backup, arr)) != 0) {
+		json_decref(arr);
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "backups", arr);
+	reply_json(req, 200, o);
+}
+
+/* The service never asks a terminal: the passphrase is the configured
+ * passphrase-file (or the daemon's TLVSIGN_BACKUP_PASSPHRASE_FILE). */
+static void
+post_backup(struct api *api, struct evhttp_request *req)
+{
+	const char *env = getenv("TLVSIGN_BACKUP_PASSPHRASE_FILE");
+	struct backup_made res;
+	json_t *o;
+	int r;
+
+	if ((env == NULL || *env == '\0') &&
+	    api->a->conf.backup_passphrase_file == NULL) {
+		reply_error(req, 409, "conflict", "the service makes backups "
+		    "only with a [backup] passphrase-file in its configuration");
+		return;
+	}
+	if ((r = ops_backup_create(api->a, NULL, NULL, &res)) != 0) {
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, "file", json_string(res.path));
+	json_object_set_new(o, "size", json_integer((json_int_t)res.size));
+	json_object_set_new(o, "keys", json_integer(res.nkeys));
+	json_object_set_new(o, "sha256", json_string(res.sha256));
+	reply_json(req, 201, o);
+}
+
+/* The body is a backup file: checked without a secret. */
+static void
+post_backup_check(struct api *api, struct evhttp_request *req, int inspect)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct backup_check chk;
+	uint8_t *data;
+	json_t *o;
+	int r;
+
+	if (len == 0) {
+		reply_error(req, 400, "bad_request", "the request body is the "
+		    "backup file to check; it is empty");
+		return;
+	}
+	if ((data = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
+		reply_error(req, 500, "internal", "out of memory");
+		return;
+	}
+	r = ops_backup_verify_data(api->a, "request body", data, len, NULL,
+	    NULL, &chk);
+	o = backup_check_json(&chk, r, inspect);
+	backup_check_free(&chk);
+	if (r != 0) {
+		json_object_set_new(o, "error",
+		    json_string("verification_failed"));
+		json_object_set_new(o, "detail",
+		    json_string(ts_error_detail(r)));
+	}
+	reply_json(req, r == 0 ? 200 : 409, o);
+}
+
 static void
 get_health(struct api *api, struct evhttp_request *req)
 {
@@ -718,6 +813,20 @@ route(struct evhttp_request *req, void *arg)
 			reply_error(req, 405, "method_not_allowed", "use GET");
 		else if (authorise(api, req, &c, ACCESS_AUDIT, what))
 			get_audit_verify(api, req);
+	} else if (strcmp(path, "/v1/backups") == 0) {
+		if (get && authorise(api, req, &c, ACCESS_BACKUP, what))
+			get_backups(api, req);
+		else if (post && authorise(api, req, &c, ACCESS_BACKUP, what))
+			post_backup(api, req);
+		else if (!get && !post)
+			reply_error(req, 405, "method_not_allowed",
+			    "use GET or POST");
+	} else if (strcmp(path, "/v1/backups/verify") == 0 ||
+	    strcmp(path, "/v1/backups/inspect") == 0) {
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (authorise(api, req, &c, ACCESS_BACKUP_CHECK, what))
+			post_backup_check(api, req, path[12] == 'i');
 	} else {
 		reply_error(req, 404, "not_found", "no such endpoint: see "
 		    "tlvsignd(8)");

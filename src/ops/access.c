@@ -32,7 +32,11 @@ access_allowed(const char *role, enum access_op op)
 		return strcmp(role, "auditor") == 0 ||
 		    strcmp(role, "officer") == 0;
 	case ACCESS_PUBLISH:
+	case ACCESS_BACKUP:
 		return strcmp(role, "officer") == 0;
+	case ACCESS_BACKUP_CHECK:
+		return strcmp(role, "auditor") == 0 ||
+		    strcmp(role, "officer") == 0;
 	}
 	return 0;
 }
@@ -45,6 +49,8 @@ access_roles_text(enum access_op op)
 	case ACCESS_SIGN: return "publisher";
 	case ACCESS_AUDIT: return "auditor or officer";
 	case ACCESS_PUBLISH: return "officer";
+	case ACCESS_BACKUP: return "officer";
+	case ACCESS_BACKUP_CHECK: return "auditor or officer";
 	}
 	return "none";
 }

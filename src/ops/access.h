@@ -11,6 +11,8 @@ enum access_op {
 	ACCESS_SIGN,          /* sign configuration files */
 	ACCESS_AUDIT,         /* read and verify the audit log */
 	ACCESS_PUBLISH,       /* build and publish the ITL and the CTL */
+	ACCESS_BACKUP,        /* make and list backups */
+	ACCESS_BACKUP_CHECK,  /* verify and inspect backups */
 };
 
 /* The role of a client certificate's fingerprint (lower-case hex), or
@@ -20,7 +22,9 @@ const char *access_role(const struct conf *c, const char *sha256);
 
 /* 1 when role may do op: certificates, nodes and published trust files
  * are read by every role, signing is the publisher's, the audit log the
- * auditor's and the officer's, publishing trust files the officer's. */
+ * auditor's and the officer's, publishing trust files the officer's,
+ * making and listing backups the officer's, checking them the auditor's
+ * and the officer's. */
 int access_allowed(const char *role, enum access_op op);
 
 /* The roles allowed for op, for error messages ("publisher"). */

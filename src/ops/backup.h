@@ -70,6 +70,10 @@ int ops_backup_verify_data(struct app *a, const char *name,
     struct backup_check *chk);
 void backup_check_free(struct backup_check *chk);
 
+/* What a check found (r: its result), as JSON; keys adds every key. */
+#include <jansson.h>
+json_t *backup_check_json(const struct backup_check *chk, int r, int keys);
+
 /*
  * verify, then with the passphrase restore every key into a scratch
  * SoftHSM2 token in a temporary directory and prove each one by a

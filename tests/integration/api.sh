@@ -221,6 +221,56 @@ n=$("$TLVSIGN" audit show | grep -c "api.forbidden")
 [ "$n" -eq 8 ] && ok "each of the eight 403s is in the audit log" || not_ok "every 403 is in the audit log ($n)"
 run "the audit log verifies" "$TLVSIGN" audit verify
 
+# backups: made and listed by the officer, checked by auditor and officer
+call officer POST /v1/backups
+expect "a backup without a configured passphrase-file: 409" 409
+contains "says what to configure" "$T/body" "[backup] passphrase-file"
+umask 077
+echo "the service's backup passphrase" >"$T/bpass"
+umask 022
+printf 'officer = %s\npublisher = %s\nauditor = %s\n\n[backup]\npassphrase-file = %s\n' \
+    "$(fp officer)" "$(fp publisher)" "$(fp auditor)" "$T/bpass" | api_conf
+n0=$(grep -c "reloaded:" "$LOG")
+kill -HUP "$DPID"
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c "reloaded:" "$LOG")" -eq "$n0" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+call officer POST /v1/backups
+expect "backup as officer: 201" 201
+contains "names the keys" "$T/body" '"keys": 4'
+bfile=$(sed -n 's/.*"file": "\(.*\)".*/\1/p' "$T/body")
+[ -s "$bfile" ] && ok "the backup is in the backup directory" ||
+    not_ok "the backup is in the backup directory"
+call officer GET /v1/backups
+expect "backup list as officer: 200" 200
+contains "lists it" "$T/body" "$(basename "$bfile")"
+call auditor GET /v1/backups
+expect "backup list as auditor: 403" 403
+call publisher POST /v1/backups
+expect "backup as publisher: 403" 403
+call auditor POST /v1/backups/verify --data-binary "@$bfile"
+expect "verify as auditor: 200" 200
+contains "intact" "$T/body" '"intact": true'
+contains "signer matches the published ITL" "$T/body" '"signer_matches": true'
+call officer POST /v1/backups/inspect --data-binary "@$bfile"
+expect "inspect as officer: 200" 200
+contains "lists the keys" "$T/body" '"label": "ITLRecovery@cucm-pub"'
+cp "$bfile" "$T/flipped.tlvbak"
+printf 'X' | dd of="$T/flipped.tlvbak" bs=1 seek=200 conv=notrunc 2>/dev/null
+call auditor POST /v1/backups/verify --data-binary "@$T/flipped.tlvbak"
+expect "an altered backup: 409" 409
+contains "error and detail" "$T/body" '"error": "verification_failed"'
+call publisher POST /v1/backups/verify --data-binary "@$bfile"
+expect "verify as publisher: 403" 403
+call none POST /v1/backups/verify --data-binary "@$bfile"
+expect "verify without a client certificate: 401" 401
+call auditor GET /v1/backups/verify
+expect "verify with GET: 405" 405
+"$TLVSIGN" audit show >"$T/out"
+contains "the backup is audited with the API's officer" "$T/out" "api:officer:"
+
 # other mistakes
 call auditor GET /v1/nothing
 expect "unknown endpoint: 404" 404
