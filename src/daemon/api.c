@@ -482,14 +482,15 @@ reply_publish_failure(struct evhttp_request *req, int r)
 /* POST /v1/itl/build: the ITL signed by ITLRecovery, through the
  * phone-trust check (no override over the network). */
 static void
-post_itl_build(struct api *api, struct evhttp_request *req, const char *node)
+post_itl_build(struct api *api, struct evhttp_request *req, const char *node,
+    enum tf_signer signer)
 {
 	struct tf_opts o;
 	struct tf_result res;
 	int r;
 
 	memset(&o, 0, sizeof(o));
-	o.signer = TF_SIGN_RECOVERY;
+	o.signer = signer;
 	if ((r = ops_itl_publish(api->a, node, &o, &res)) != 0) {
 		reply_publish_failure(req, r);
 		return;
@@ -497,9 +498,12 @@ post_itl_build(struct api *api, struct evhttp_request *req, const char *node)
 	reply_json(req, 200, json_published(&res));
 }
 
-/* POST /v1/ctl/update: the CTL of every TFTP node, signed again. */
+/* POST /v1/ctl/update, /v1/ctl/reset-localkey, /v1/ctl/set-cluster: the
+ * CTL of every TFTP node, signed again (set_mode: 0 keep, 1 mixed, 2
+ * non-secure). */
 static void
-post_ctl_update(struct api *api, struct evhttp_request *req)
+post_ctl_update(struct api *api, struct evhttp_request *req, int set_mode,
+    enum tf_signer signer)
 {
 	struct tf_opts o;
 	struct tf_result res;
@@ -507,8 +511,8 @@ post_ctl_update(struct api *api, struct evhttp_request *req)
 	int r, count = 0;
 
 	memset(&o, 0, sizeof(o));
-	o.signer = TF_SIGN_RECOVERY;
-	if ((r = ops_ctl_publish(api->a, 0, &o, &res, &count)) != 0) {
+	o.signer = signer;
+	if ((r = ops_ctl_publish(api->a, set_mode, &o, &res, &count)) != 0) {
 		reply_publish_failure(req, r);
 		return;
 	}
@@ -788,16 +792,32 @@ route(struct evhttp_request *req, void *arg)
 		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
 			get_trustfile(api, req, path[4] == 'i' ? ITL_NAME :
 			    CTL_NAME, node);
-	} else if (strcmp(path, "/v1/itl/build") == 0) {
+	} else if (strcmp(path, "/v1/itl/build") == 0 ||
+	    strcmp(path, "/v1/itl/reset-localkey") == 0) {
 		if (!post)
 			reply_error(req, 405, "method_not_allowed", "use POST");
 		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
-			post_itl_build(api, req, node);
-	} else if (strcmp(path, "/v1/ctl/update") == 0) {
+			post_itl_build(api, req, node, path[8] == 'b' ?
+			    TF_SIGN_RECOVERY : TF_SIGN_LOCALKEY);
+	} else if (strcmp(path, "/v1/ctl/update") == 0 ||
+	    strcmp(path, "/v1/ctl/reset-localkey") == 0) {
 		if (!post)
 			reply_error(req, 405, "method_not_allowed", "use POST");
 		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
-			post_ctl_update(api, req);
+			post_ctl_update(api, req, 0, path[8] == 'u' ?
+			    TF_SIGN_RECOVERY : TF_SIGN_LOCALKEY);
+	} else if (strcmp(path, "/v1/ctl/set-cluster") == 0) {
+		const char *mode = evhttp_find_header(&q, "mode");
+		int m = mode == NULL ? 0 : strcmp(mode, "mixed-mode") == 0 ? 1 :
+		    strcmp(mode, "non-secure-mode") == 0 ? 2 : 0;
+
+		if (!post)
+			reply_error(req, 405, "method_not_allowed", "use POST");
+		else if (m == 0)
+			reply_error(req, 400, "bad_request", "give ?mode="
+			    "mixed-mode or ?mode=non-secure-mode");
+		else if (authorise(api, req, &c, ACCESS_PUBLISH, what))
+			post_ctl_update(api, req, m, TF_SIGN_RECOVERY);
 	} else if (strcmp(path, "/v1/check") == 0) {
 		if (!post)
 			reply_error(req, 405, "method_not_allowed", "use POST");

@@ -166,9 +166,24 @@ expect "no CTL published yet: 404" 404
 call officer POST /v1/ctl/update
 expect "ctl update before mixed mode: 404" 404
 contains "with what to do" "$T/body" "set the cluster security mode first"
-"$TLVSIGN" ctl set-cluster mixed-mode >/dev/null
+call officer POST "/v1/ctl/set-cluster?mode=mixed"
+expect "set-cluster with a bad mode: 400" 400
+call officer POST "/v1/ctl/set-cluster?mode=mixed-mode"
+expect "ctl set-cluster mixed-mode as officer: 200" 200
+"$TLVSIGN" param get security-mode >"$T/out"
+contains "the cluster is in mixed mode" "$T/out" "mixed"
 call officer POST /v1/ctl/update
 expect "ctl update in mixed mode: 200" 200
+call officer POST /v1/ctl/reset-localkey
+expect "ctl reset localkey as officer: 200" 200
+contains "signed by the CallManager key" "$T/body" '"signer": "CN=cucm-pub.example.test;'
+call officer POST /v1/itl/reset-localkey
+expect "itl reset localkey as officer: 200" 200
+contains "the ITL is signed by the CallManager key" "$T/body" '"signer": "CN=cucm-pub.example.test;'
+call officer POST /v1/itl/build
+expect "itl build again: 200" 200
+call officer POST /v1/ctl/update
+expect "ctl update again: 200" 200
 call publisher GET /v1/ctl
 expect "the published CTL: 200" 200
 contains "a CTL" "$T/body" '"kind": "CTL"'
