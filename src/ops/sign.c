@@ -162,6 +162,11 @@ audit:
 	return r;
 }
 
+/* Files handed to the writer thread at a time; files written between
+ * two background syncs. */
+#define WRITER_BATCH 16
+#define SYNC_EVERY 2048
+
 /* One job: a file to sign. */
 struct job {
 	char *path;      /* input */
@@ -191,11 +196,17 @@ struct pool {
 		struct job *j;
 		uint8_t *buf;
 		size_t len;
-	} q[64];
+	} q[4 * WRITER_BATCH];
 	size_t qhead, qlen;
 	unsigned signers_left;
 	int direct;   /* no writer thread: signers write themselves */
 	pthread_cond_t can_put, can_take;
+	/* a syncer starts the file system's writeback now and then, so that
+	 * the one syncfs that makes the batch durable has little left */
+	size_t written, synced_at;
+	const char *sync_path;
+	int sync_stop;
+	pthread_cond_t can_sync;
 };
 
 static int
@@ -293,10 +304,9 @@ worker(void *arg)
 	int r;
 
 	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		i = p->next < p->n ? p->next++ : p->n;
-		pthread_mutex_unlock(&p->lock);
-		if (i == p->n)
+		/* no lock to take the next job: signers never wait here */
+		i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+		if (i >= p->n)
 			break;
 		j = &p->jobs[i];
 		r = sign_one(p, j, &sgn, &slen);
@@ -311,7 +321,10 @@ worker(void *arg)
 			p->q[i].j = j;
 			p->q[i].buf = sgn;
 			p->q[i].len = slen;
-			pthread_cond_signal(&p->can_take);
+			/* wake the writer for a batch, not for every file:
+			 * each wake-up is a context switch taken from signing */
+			if (p->qlen == WRITER_BATCH)
+				pthread_cond_signal(&p->can_take);
 			pthread_mutex_unlock(&p->lock);
 			continue;
 		}
@@ -340,6 +353,9 @@ writer(void *arg)
 		pthread_mutex_lock(&p->lock);
 		while (p->qlen == 0 && p->signers_left > 0)
 			pthread_cond_wait(&p->can_take, &p->lock);
+		/* a signer that found the queue full waits for room */
+		if (p->qlen == sizeof(p->q) / sizeof(p->q[0]))
+			pthread_cond_broadcast(&p->can_put);
 		if (p->qlen == 0) {
 			pthread_mutex_unlock(&p->lock);
 			break;
@@ -349,14 +365,43 @@ writer(void *arg)
 		len = p->q[p->qhead].len;
 		p->qhead = (p->qhead + 1) % (sizeof(p->q) / sizeof(p->q[0]));
 		p->qlen--;
-		pthread_cond_signal(&p->can_put);
 		pthread_mutex_unlock(&p->lock);
 		r = write_one(j, buf, len);
 		free(buf);
 		pthread_mutex_lock(&p->lock);
 		finished(p, j, r);
+		if (r == 0 && ++p->written - p->synced_at >= SYNC_EVERY) {
+			p->synced_at = p->written;
+			p->sync_path = j->output;
+			pthread_cond_signal(&p->can_sync);
+		}
 		pthread_mutex_unlock(&p->lock);
 	}
+	return NULL;
+}
+
+/* Waits in the kernel, off the signers' CPU time; errors are left to the
+ * final syncfs, which reports them. */
+static void *
+syncer(void *arg)
+{
+	struct pool *p = arg;
+	const char *path;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		while (p->sync_path == NULL && !p->sync_stop)
+			pthread_cond_wait(&p->can_sync, &p->lock);
+		if (p->sync_stop)
+			break;
+		path = p->sync_path;
+		p->sync_path = NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (file_sync_fs(path) != 0)
+			ts_error_clear();
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -418,7 +463,8 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	struct signer s;
 	struct known_set ks = { NULL, 0, 0 };
 	struct pool p;
-	pthread_t th[64], wth;
+	pthread_t th[64], wth, sth;
+	int have_syncer = 0;
 	const char **paths = NULL, **sums = NULL, **outs = NULL;
 	unsigned nth = o->jobs ? o->jobs : cores(), i, started = 0;
 	size_t k;
@@ -444,9 +490,12 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.can_put, NULL);
 	pthread_cond_init(&p.can_take, NULL);
+	pthread_cond_init(&p.can_sync, NULL);
 	p.signers_left = nth;
 	if (pthread_create(&wth, NULL, writer, &p) != 0)
 		p.direct = 1;
+	else if (pthread_create(&sth, NULL, syncer, &p) == 0)
+		have_syncer = 1;
 	for (i = 0; i < nth; i++)
 		if (pthread_create(&th[i], NULL, worker, &p) == 0)
 			started++;
@@ -464,6 +513,14 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 		pthread_join(th[i], NULL);
 	if (!p.direct)
 		pthread_join(wth, NULL);
+	if (have_syncer) {
+		pthread_mutex_lock(&p.lock);
+		p.sync_stop = 1;
+		pthread_cond_signal(&p.can_sync);
+		pthread_mutex_unlock(&p.lock);
+		pthread_join(sth, NULL);
+	}
+	pthread_cond_destroy(&p.can_sync);
 	pthread_cond_destroy(&p.can_put);
 	pthread_cond_destroy(&p.can_take);
 	pthread_mutex_destroy(&p.lock);
