@@ -9,39 +9,10 @@
 #include "cli/cli.h"
 #include "ops/app.h"
 #include "ops/certs.h"
+#include "ops/certjson.h"
 #include "ops/csr.h"
 #include "util/fileio.h"
 #include "util/error.h"
-
-static json_t *
-json_cert(const struct cert_row *row)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "node", json_string(row->host));
-	json_object_set_new(o, "purpose", json_string(row->purpose));
-	json_object_set_new(o, "state", json_string(row->state));
-	json_object_set_new(o, "subject", json_string(row->subject));
-	json_object_set_new(o, "issuer", json_string(row->issuer));
-	json_object_set_new(o, "serial", json_string(row->serial));
-	json_object_set_new(o, "not_before",
-	    json_integer((json_int_t)row->not_before));
-	json_object_set_new(o, "not_after",
-	    json_integer((json_int_t)row->not_after));
-	json_object_set_new(o, "key_type", json_string(row->key_type));
-	json_object_set_new(o, "key_bits", json_integer(row->key_bits));
-	json_object_set_new(o, "key_label", json_string(row->key_label));
-	json_object_set_new(o, "key_id", json_string(row->key_id));
-	json_object_set_new(o, "sha1", json_string(row->sha1));
-	json_object_set_new(o, "sha256", json_string(row->sha256));
-	if (row->retired != 0)
-		json_object_set_new(o, "retired",
-		    json_integer((json_int_t)row->retired));
-	if (strcmp(row->state, "retired") == 0)
-		json_object_set_new(o, "key_in_token",
-		    json_boolean(!row->key_destroyed));
-	return o;
-}
 
 static void
 print_cert(const struct cert_row *row)
@@ -134,7 +105,7 @@ cert_generate(struct cli *c, int argc, char **argv)
 	if (res.warning != NULL)
 		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
 	if (c->json) {
-		json_t *o = json_cert(&res.row);
+		json_t *o = cert_row_json(&res.row);
 		json_object_set_new(o, "itl_rebuilt",
 		    json_integer(res.itl_rebuilt));
 		cli_json_print(o);
@@ -183,7 +154,7 @@ cert_regenerate(struct cli *c, int argc, char **argv)
 	if (res.warning != NULL)
 		fprintf(stderr, "tlvsign: warning: %s\n", res.warning);
 	if (c->json) {
-		json_t *o = json_cert(&res.row);
+		json_t *o = cert_row_json(&res.row);
 		json_object_set_new(o, "replaced_serial",
 		    json_string(res.old_serial));
 		json_object_set_new(o, "itl_rebuilt",
@@ -233,7 +204,7 @@ print_cert_row(const struct cert_row *row, void *arg)
 	char na[40], key[16];
 
 	if (lc->c->json) {
-		json_array_append_new(lc->arr, json_cert(row));
+		json_array_append_new(lc->arr, cert_row_json(row));
 		return 0;
 	}
 	if (lc->n++ == 0)
@@ -328,7 +299,7 @@ cert_show(struct cli *c, int argc, char **argv)
 	if (r != 0)
 		return cli_fail(r);
 	if (c->json)
-		cli_json_print(json_cert(&row));
+		cli_json_print(cert_row_json(&row));
 	else
 		print_cert(&row);
 	cert_row_free(&row);
@@ -491,7 +462,7 @@ cert_import(struct cli *c, int argc, char **argv)
 	if (r != 0)
 		return cli_fail(r);
 	if (c->json) {
-		json_t *j = json_cert(&res.row);
+		json_t *j = cert_row_json(&res.row);
 		json_object_set_new(j, "replaced_serial",
 		    res.replaced_serial[0] ? json_string(res.replaced_serial) :
 		    json_null());

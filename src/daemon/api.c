@@ -22,6 +22,7 @@
 #include "ops/access.h"
 #include "ops/auditlog.h"
 #include "ops/backup.h"
+#include "ops/certjson.h"
 #include "ops/gate.h"
 #include "ops/sign.h"
 #include "ops/trustfile.h"
@@ -226,31 +227,10 @@ authorise(struct api *api, struct evhttp_request *req,
 
 /* ---- handlers ---- */
 
-static json_t *
-json_cert(const struct cert_row *row)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "node", json_string(row->host));
-	json_object_set_new(o, "purpose", json_string(row->purpose));
-	json_object_set_new(o, "state", json_string(row->state));
-	json_object_set_new(o, "subject", json_string(row->subject));
-	json_object_set_new(o, "issuer", json_string(row->issuer));
-	json_object_set_new(o, "serial", json_string(row->serial));
-	json_object_set_new(o, "not_before",
-	    json_integer((json_int_t)row->not_before));
-	json_object_set_new(o, "not_after",
-	    json_integer((json_int_t)row->not_after));
-	json_object_set_new(o, "key_type", json_string(row->key_type));
-	json_object_set_new(o, "key_bits", json_integer(row->key_bits));
-	json_object_set_new(o, "sha256", json_string(row->sha256));
-	return o;
-}
-
 static int
 add_cert(const struct cert_row *row, void *arg)
 {
-	return json_array_append_new(arg, json_cert(row)) == 0 ? 0 :
+	return json_array_append_new(arg, cert_row_json(row)) == 0 ? 0 :
 	    ts_error(TS_ERR_NOMEM, "out of memory");
 }
 
@@ -283,7 +263,7 @@ get_certificate(struct api *api, struct evhttp_request *req,
 		reply_failure(req, r);
 		return;
 	}
-	reply_json(req, 200, json_cert(&row));
+	reply_json(req, 200, cert_row_json(&row));
 	cert_row_free(&row);
 }
 
