@@ -1124,7 +1124,6 @@ ops_itl_reset_remotekey_backup(struct app *a, const char *node,
     const uint8_t *data, size_t len, const char *pass,
     const struct tf_opts *o, struct tf_result *res)
 {
-	struct backup b;
 	struct backup_check chk;
 	struct backup_keys k;
 	struct inventory *image = NULL;
@@ -1132,38 +1131,28 @@ ops_itl_reset_remotekey_backup(struct app *a, const char *node,
 	struct tf_opts opts = *o;
 	const struct backup_key *bk = NULL;
 	EVP_PKEY *pub = NULL;
-	X509 *cert = NULL, *signer = NULL;
+	X509 *cert = NULL;
 	size_t i;
 	int r;
 
 	memset(&key, 0, sizeof(key));
 	memset(&k, 0, sizeof(k));
-	memset(&chk, 0, sizeof(chk));
-	if ((r = backup_parse(data, len, &b)) != 0)
-		return r;
-	chk.b = b;
-	for (i = 0; i < b.nkeys; i++) {
-		uint8_t digest[32];
-
-		SHA256(b.keys[i].wrapped, b.keys[i].wrapped_len, digest);
-		if (memcmp(digest, b.keys[i].wrapped_sha256, 32) != 0) {
-			r = ts_error(TS_ERR_SIGNATURE, "the backup was altered");
-			goto out;
-		}
-		/* the signer is the cluster's ITLRecovery */
-		if (b.keys[i].cert_len == b.signer_len &&
-		    memcmp(b.keys[i].cert, b.signer, b.signer_len) == 0)
-			bk = &b.keys[i];
-	}
-	if ((r = cert_from_der(b.signer, b.signer_len, &signer)) != 0 ||
-	    (r = signature_check(&chk, signer)) != 0)
+	/* the same check as `backup verify`: structure, digests, signature */
+	if ((r = ops_backup_verify_data(NULL, "the backup", data, len, NULL,
+	    NULL, &chk)) != 0)
 		goto out;
+	/* the signer is the cluster's ITLRecovery */
+	for (i = 0; i < chk.b.nkeys; i++)
+		if (chk.b.keys[i].cert_len == chk.b.signer_len &&
+		    memcmp(chk.b.keys[i].cert, chk.b.signer,
+		    chk.b.signer_len) == 0)
+			bk = &chk.b.keys[i];
 	if (bk == NULL) {
 		r = ts_error(TS_ERR_NOTFOUND, "the backup holds no key for its "
 		    "ITLRecovery certificate");
 		goto out;
 	}
-	if ((r = unlock(&b, pass, &k, &image)) != 0 ||
+	if ((r = unlock(&chk.b, pass, &k, &image)) != 0 ||
 	    (r = spki_key(bk, &pub)) != 0 ||
 	    (r = key_consistent(bk, pub, &cert)) != 0 ||
 	    (r = token_unwrap_key(a->token, k.wrap, sizeof(k.wrap), bk->wrapped,
@@ -1180,7 +1169,6 @@ out:
 	inventory_close(image);
 	EVP_PKEY_free(pub);
 	X509_free(cert);
-	X509_free(signer);
-	backup_free(&chk.b);
+	backup_check_free(&chk);
 	return r;
 }
