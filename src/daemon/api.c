@@ -1,5 +1,6 @@
 /* api.c - HTTPS JSON API: routing, roles, JSON errors. */
 #include "daemon/api.h"
+#include "daemon/apiint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +32,6 @@
 #include "x509/cert.h"
 
 #define API_MAX_BODY (4 * 1024 * 1024)
-
-struct api {
-	struct event_base *base;
-	struct evhttp *http;
-	struct app *a;
-	SSL_CTX *ctx;
-};
 
 static int
 verify_any(int ok, X509_STORE_CTX *x)
@@ -112,7 +106,7 @@ bev_cb(struct event_base *base, void *arg)
 
 /* ---- replies ---- */
 
-static void
+void
 reply_json(struct evhttp_request *req, int code, json_t *body)
 {
 	struct evbuffer *buf = evbuffer_new();
@@ -135,7 +129,7 @@ reply_json(struct evhttp_request *req, int code, json_t *body)
 	evbuffer_free(buf);
 }
 
-static void
+void
 reply_error(struct evhttp_request *req, int code, const char *error,
     const char *detail)
 {
@@ -147,7 +141,7 @@ reply_error(struct evhttp_request *req, int code, const char *error,
 }
 
 /* A failed operation: its code decides the status. */
-static void
+void
 reply_failure(struct evhttp_request *req, int r)
 {
 	int code = 500;
@@ -165,12 +159,6 @@ reply_failure(struct evhttp_request *req, int r)
 }
 
 /* ---- the caller ---- */
-
-struct caller {
-	char fp[65];          /* "" without a client certificate */
-	const char *role;     /* NULL: none */
-	char peer[64];
-};
 
 static void
 caller_of(struct api *api, struct evhttp_request *req, struct caller *c)
@@ -196,7 +184,7 @@ caller_of(struct api *api, struct evhttp_request *req, struct caller *c)
 }
 
 /* The caller may do op; else a 401/403 reply, audited. */
-static int
+int
 authorise(struct api *api, struct evhttp_request *req,
     const struct caller *c, enum access_op op, const char *what)
 {
@@ -450,7 +438,7 @@ json_published(const struct tf_result *res)
 
 /* A publication the phone-trust check refuses is a conflict with the
  * phones' state, not a malformed request. */
-static void
+void
 reply_publish_failure(struct evhttp_request *req, int r)
 {
 	if (r == TS_ERR_INVALID)

@@ -1,0 +1,42 @@
+/*
+ * apiint.h - what the API's endpoint groups share: the server, the caller
+ * of a request, JSON replies and the role check. Internal to tlvsignd.
+ */
+#ifndef TLVSIGN_DAEMON_APIINT_H
+#define TLVSIGN_DAEMON_APIINT_H
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "ops/access.h"
+#include "ops/app.h"
+
+struct api {
+	struct event_base *base;
+	struct evhttp *http;
+	struct app *a;
+	SSL_CTX *ctx;
+};
+
+struct caller {
+	char fp[65];          /* "" without a client certificate */
+	const char *role;     /* NULL: none */
+	char peer[64];
+};
+
+/* Replies: body is taken over. */
+void reply_json(struct evhttp_request *req, int code, json_t *body);
+void reply_error(struct evhttp_request *req, int code, const char *error,
+    const char *detail);
+/* A failed operation: its error code decides the status. */
+void reply_failure(struct evhttp_request *req, int r);
+/* A publication the phone-trust check refused: 409. */
+void reply_publish_failure(struct evhttp_request *req, int r);
+/* 1 when the caller may do op; else 0, after a 401/403 reply (a 403 is
+ * audited). */
+int authorise(struct api *api, struct evhttp_request *req,
+    const struct caller *c, enum access_op op, const char *what);
+
+#endif
