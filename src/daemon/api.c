@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 
 #include "daemon/log.h"
+#include "daemon/signpool.h"
 #include "format/apibody.h"
 #include "format/bulkcert.h"
 #include "ops/access.h"
@@ -255,41 +256,121 @@ get_certificate(struct api *api, struct evhttp_request *req,
 	cert_row_free(&row);
 }
 
+/* ---- signing: in the worker pool, audited in batches ---- */
+
+/* A signer shared by the requests in flight; dropped when the inventory
+ * changes, freed when the last of them is answered. */
+struct signer_ref {
+	char node[256];             /* "" for the publisher */
+	struct sgn_signer *g;
+	unsigned refs;
+	struct signer_ref *next;    /* NULL once dropped from the cache */
+	int cached;
+};
+
 static void
-post_sign(struct api *api, struct evhttp_request *req, const char *name,
-    const char *node)
+signer_put(struct signer_ref *s)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req), *buf;
-	size_t len = evbuffer_get_length(in), slen;
-	uint8_t *data, *sgn;
+	if (--s->refs == 0 && !s->cached) {
+		ops_signer_free(s->g);
+		free(s);
+	}
+}
+
+/* Forget the loaded signers: certificates or keys may have changed. */
+static void
+signers_flush(struct api *api)
+{
+	struct signer_ref *s, *next;
+
+	for (s = api->signers; s != NULL; s = next) {
+		next = s->next;
+		s->next = NULL;
+		s->cached = 0;
+		s->refs++;
+		signer_put(s);
+	}
+	api->signers = NULL;
+}
+
+static int
+signer_get(struct api *api, const char *node, struct signer_ref **out)
+{
+	struct signer_ref *s;
+	long long v;
 	int r;
 
-	if (!apibody_safe_name(name)) {
-		reply_error(req, 400, "bad_request", "give the file's name as "
-		    "?filename=NAME (letters, digits, '.', '-', '_')");
-		return;
+	*out = NULL;
+	/* another tlvsign process may have changed the inventory */
+	if ((r = inventory_data_version(api->a->inv, &v)) != 0)
+		return r;
+	if (v != api->data_version) {
+		signers_flush(api);
+		api->data_version = v;
 	}
-	if (len == 0) {
-		reply_error(req, 400, "bad_request", "the request body is the "
-		    "file to sign; it is empty");
-		return;
+	for (s = api->signers; s != NULL; s = s->next)
+		if (strcmp(s->node, node ? node : "") == 0)
+			break;
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		snprintf(s->node, sizeof(s->node), "%s", node ? node : "");
+		if ((r = ops_signer_open(api->a, node, &s->g)) != 0) {
+			free(s);
+			return r;
+		}
+		s->cached = 1;
+		s->next = api->signers;
+		api->signers = s;
 	}
-	if ((data = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
+	s->refs++;
+	*out = s;
+	return 0;
+}
+
+/* A request's signing: one file (POST /v1/sign) or a batch. */
+struct sign_req {
+	struct api *api;
+	struct evhttp_request *req;
+	struct signer_ref *signer;
+	char actor[128];
+	char log[256];              /* "PEER: POST /v1/sign (ROLE)" */
+	int batch;
+	size_t n, left;
+	struct sign_batch_file *files; /* the batch, or the one file */
+	struct sign_batch body;     /* the parsed batch */
+	struct sign_job *jobs;
+};
+
+static void
+sign_req_free(struct sign_req *sr)
+{
+	size_t i;
+
+	for (i = 0; i < sr->n; i++)
+		free(sr->jobs[i].sgn);
+	free(sr->jobs);
+	if (sr->batch) {
+		apibody_sign_batch_free(&sr->body);
+	} else if (sr->files != NULL) {
+		free(sr->files[0].data);
+		free(sr->files);
+	}
+	if (sr->signer != NULL)
+		signer_put(sr->signer);
+	free(sr);
+}
+
+static void
+send_one_sgn(struct evhttp_request *req, const struct sign_job *j)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (buf == NULL) {
 		reply_error(req, 500, "internal", "out of memory");
 		return;
 	}
-	if ((r = ops_sign_bytes(api->a, node, name, data, len, &sgn,
-	    &slen)) != 0) {
-		reply_failure(req, r);
-		return;
-	}
-	if ((buf = evbuffer_new()) == NULL) {
-		free(sgn);
-		reply_error(req, 500, "internal", "out of memory");
-		return;
-	}
-	evbuffer_add(buf, sgn, slen);
-	free(sgn);
+	evbuffer_add(buf, j->sgn, j->sgn_len);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/octet-stream");
 	evhttp_send_reply(req, 200, NULL, buf);
@@ -297,57 +378,227 @@ post_sign(struct api *api, struct evhttp_request *req, const char *name,
 }
 
 static void
-post_sign_batch(struct api *api, struct evhttp_request *req,
-    const char *node)
+send_batch(struct evhttp_request *req, const struct sign_req *sr)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in), i, slen;
-	struct sign_batch b;
-	json_t *arr, *o, *f;
-	uint8_t *body, *sgn;
+	json_t *arr = json_array(), *o, *f;
 	char *b64;
-	int r;
+	size_t i;
 
-	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
-		reply_error(req, 500, "internal", "out of memory");
-		return;
-	}
-	if ((r = apibody_sign_batch_parse(body, len, &b)) != 0) {
-		reply_failure(req, r);
-		return;
-	}
-	arr = json_array();
-	for (i = 0; i < b.n; i++) {
-		if ((r = ops_sign_bytes(api->a, node, b.files[i].filename,
-		    b.files[i].data, b.files[i].len, &sgn, &slen)) != 0)
-			break;
-		r = base64_encode(sgn, slen, &b64);
-		free(sgn);
-		if (r != 0)
-			break;
+	for (i = 0; i < sr->n; i++) {
+		if (base64_encode(sr->jobs[i].sgn, sr->jobs[i].sgn_len,
+		    &b64) != 0) {
+			json_decref(arr);
+			reply_error(req, 500, "internal", "out of memory");
+			return;
+		}
 		f = json_object();
 		json_object_set_new(f, "filename",
-		    json_string(b.files[i].filename));
+		    json_string(sr->files[i].filename));
 		json_object_set_new(f, "sgn", json_string(b64));
 		free(b64);
 		json_array_append_new(arr, f);
 	}
-	if (r != 0) {
-		char detail[512];
-
-		snprintf(detail, sizeof(detail), "%s (file %zu, %s; none of the "
-		    "batch is returned)", ts_error_detail(r), i + 1,
-		    b.files[i].filename);
-		json_decref(arr);
-		apibody_sign_batch_free(&b);
-		ts_error(r, "%s", detail);
-		reply_failure(req, r);
-		return;
-	}
-	apibody_sign_batch_free(&b);
 	o = json_object();
 	json_object_set_new(o, "files", arr);
 	reply_json(req, 200, o);
+}
+
+/* Every file of the request is signed (or failed): answer. The audit
+ * entries are already committed. */
+static void
+sign_req_answer(struct sign_req *sr, int audited)
+{
+	char detail[1024];
+	size_t i;
+
+	for (i = 0; i < sr->n && sr->jobs[i].r == 0; i++)
+		;
+	if (audited && i == sr->n)
+		dlog(LOG_P_INFO, "api %s -> 200, %zu signed", sr->log, sr->n);
+	else
+		dlog(LOG_P_INFO, "api %s -> refused: %s", sr->log, audited ?
+		    sr->jobs[i].detail : "not audited");
+	if (!audited) {
+		reply_error(sr->req, 500, "internal", "the signature could not "
+		    "be recorded in the audit log; nothing is returned");
+	} else if (i < sr->n) {
+		if (sr->batch)
+			snprintf(detail, sizeof(detail), "%s (file %zu, %s; "
+			    "none of the batch is returned)",
+			    sr->jobs[i].detail, i + 1, sr->files[i].filename);
+		else
+			snprintf(detail, sizeof(detail), "%s",
+			    sr->jobs[i].detail);
+		ts_error(sr->jobs[i].r, "%s", detail);
+		reply_failure(sr->req, sr->jobs[i].r);
+	} else if (sr->batch) {
+		send_batch(sr->req, sr);
+	} else {
+		send_one_sgn(sr->req, &sr->jobs[0]);
+	}
+	sign_req_free(sr);
+}
+
+static int
+audit_job(struct app *a, const struct sign_req *sr, const struct sign_job *j)
+{
+	snprintf(a->actor, sizeof(a->actor), "%s", sr->actor);
+	if (j->r == 0)
+		return app_audit(a, "config.sign", 0, "name=%s bytes=%zu "
+		    "signer=%s", j->name, j->len,
+		    ops_signer_serial(sr->signer->g));
+	ts_error(j->r, "%s", j->detail);
+	return app_audit(a, "config.sign", j->r, "name=%s bytes=%zu", j->name,
+	    j->len);
+}
+
+/* The loop thread: jobs the pool finished. One transaction records them
+ * all (a commit is a disk sync); requests whose files are all done are
+ * answered after it. */
+static void
+sign_done(struct sign_job **jobs, size_t n, void *arg)
+{
+	struct api *api = arg;
+	struct app *a = api->a;
+	struct sign_req *sr;
+	char actor[sizeof(a->actor)];
+	size_t i;
+	int ok;
+
+	snprintf(actor, sizeof(actor), "%s", a->actor);
+	ok = inventory_begin(a->inv) == 0;
+	for (i = 0; ok && i < n; i++)
+		ok = audit_job(a, jobs[i]->arg, jobs[i]) == 0;
+	if (ok)
+		ok = inventory_commit(a->inv) == 0;
+	if (!ok) {
+		dlog(LOG_P_ERR, "api: cannot audit %zu signature%s: %s", n,
+		    n == 1 ? "" : "s", ts_error_detail(TS_ERR_STATE));
+		inventory_rollback(a->inv);
+	}
+	snprintf(a->actor, sizeof(a->actor), "%s", actor);
+	for (i = 0; i < n; i++) {
+		sr = jobs[i]->arg;
+		if (--sr->left == 0)
+			sign_req_answer(sr, ok);
+	}
+	ERR_clear_error();
+}
+
+/* Hand the request's files to the pool. */
+static void
+sign_submit(struct api *api, struct sign_req *sr, const char *node)
+{
+	size_t i;
+	int r;
+
+	if ((r = signer_get(api, node, &sr->signer)) != 0) {
+		for (i = 0; i < sr->n; i++) {
+			sr->jobs[i].r = r;
+			snprintf(sr->jobs[i].detail, sizeof(sr->jobs[i].detail),
+			    "%s", ts_error_detail(r));
+		}
+		/* audited, as every attempt to sign is */
+		ts_error(r, "%s", sr->jobs[0].detail);
+		app_audit(api->a, "config.sign", r, "name=%s bytes=%zu",
+		    sr->files[0].filename, sr->files[0].len);
+		sign_req_answer(sr, 1);
+		return;
+	}
+	snprintf(sr->actor, sizeof(sr->actor), "%s", api->a->actor);
+	sr->left = sr->n;
+	for (i = 0; i < sr->n; i++) {
+		sr->jobs[i].signer = sr->signer->g;
+		sr->jobs[i].name = sr->files[i].filename;
+		sr->jobs[i].data = sr->files[i].data;
+		sr->jobs[i].len = sr->files[i].len;
+		sr->jobs[i].arg = sr;
+		signpool_submit(api->pool, &sr->jobs[i]);
+	}
+}
+
+static struct sign_req *
+sign_req_new(struct api *api, struct evhttp_request *req,
+    const struct caller *c, const char *what, size_t n)
+{
+	struct sign_req *sr = calloc(1, sizeof(*sr));
+
+	if (sr == NULL || (sr->jobs = calloc(n, sizeof(*sr->jobs))) == NULL) {
+		free(sr);
+		return NULL;
+	}
+	sr->api = api;
+	sr->req = req;
+	sr->n = n;
+	snprintf(sr->log, sizeof(sr->log), "%s: %s (%s)", c->peer, what,
+	    c->role ? c->role : "no role");
+	return sr;
+}
+
+static int
+post_sign(struct api *api, struct evhttp_request *req,
+    const struct caller *c, const char *what, const char *name,
+    const char *node)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct sign_req *sr;
+
+	if (!apibody_safe_name(name)) {
+		reply_error(req, 400, "bad_request", "give the file's name as "
+		    "?filename=NAME (letters, digits, '.', '-', '_')");
+		return 0;
+	}
+	if (len == 0) {
+		reply_error(req, 400, "bad_request", "the request body is the "
+		    "file to sign; it is empty");
+		return 0;
+	}
+	if ((sr = sign_req_new(api, req, c, what, 1)) == NULL ||
+	    (sr->files = calloc(1, sizeof(*sr->files))) == NULL ||
+	    (sr->files[0].data = malloc(len)) == NULL) {
+		if (sr != NULL)
+			sign_req_free(sr);
+		reply_error(req, 500, "internal", "out of memory");
+		return 0;
+	}
+	snprintf(sr->files[0].filename, sizeof(sr->files[0].filename), "%s",
+	    name);
+	sr->files[0].len = len;
+	evbuffer_remove(in, sr->files[0].data, len);
+	sign_submit(api, sr, node);
+	return 1;
+}
+
+static int
+post_sign_batch(struct api *api, struct evhttp_request *req,
+    const struct caller *c, const char *what, const char *node)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct sign_batch b;
+	struct sign_req *sr;
+	uint8_t *body;
+	int r;
+
+	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
+		reply_error(req, 500, "internal", "out of memory");
+		return 0;
+	}
+	if ((r = apibody_sign_batch_parse(body, len, &b)) != 0) {
+		reply_failure(req, r);
+		return 0;
+	}
+	if ((sr = sign_req_new(api, req, c, what, b.n)) == NULL) {
+		apibody_sign_batch_free(&b);
+		reply_error(req, 500, "internal", "out of memory");
+		return 0;
+	}
+	sr->batch = 1;
+	sr->body = b;
+	sr->files = sr->body.files;
+	sign_submit(api, sr, node);
+	return 1;
 }
 
 static int
@@ -706,6 +957,7 @@ route(struct evhttp_request *req, void *arg)
 	const char *node = NULL;
 	char what[160];
 	int get = method == EVHTTP_REQ_GET, post = method == EVHTTP_REQ_POST;
+	int signing = 0;            /* logged when answered */
 
 	TAILQ_INIT(&q);
 	query = evhttp_uri_get_query(uri);
@@ -721,6 +973,10 @@ route(struct evhttp_request *req, void *arg)
 	    "?", path ? path : "");
 	if (path == NULL) {
 		reply_error(req, 400, "bad_request", "no path");
+	} else if (api->draining) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		reply_error(req, 503, "unavailable", "the service is stopping");
 	} else if (strcmp(path, "/v1/health") == 0) {
 		if (!get)
 			reply_error(req, 405, "method_not_allowed", "use GET");
@@ -741,13 +997,13 @@ route(struct evhttp_request *req, void *arg)
 		if (!post)
 			reply_error(req, 405, "method_not_allowed", "use POST");
 		else if (authorise(api, req, &c, ACCESS_SIGN, what))
-			post_sign(api, req, evhttp_find_header(&q, "filename"),
-			    node);
+			signing = post_sign(api, req, &c, what,
+			    evhttp_find_header(&q, "filename"), node);
 	} else if (strcmp(path, "/v1/sign/batch") == 0) {
 		if (!post)
 			reply_error(req, 405, "method_not_allowed", "use POST");
 		else if (authorise(api, req, &c, ACCESS_SIGN, what))
-			post_sign_batch(api, req, node);
+			signing = post_sign_batch(api, req, &c, what, node);
 	} else if (strcmp(path, "/v1/nodes") == 0) {
 		if (!get)
 			reply_error(req, 405, "method_not_allowed", "use GET");
@@ -819,29 +1075,43 @@ route(struct evhttp_request *req, void *arg)
 		reply_error(req, 404, "not_found", "no such endpoint: see "
 		    "tlvsignd(8)");
 	}
-	dlog(LOG_P_INFO, "api %s: %s (%s) -> %d", c.peer, what,
-	    c.role ? c.role : c.fp[0] ? "no role" : "no certificate",
-	    evhttp_request_get_response_code(req));
+	/* whatever else a POST did may have changed the signing keys or
+	 * certificates */
+	if (post && strncmp(path ? path : "", "/v1/sign", 8) != 0)
+		signers_flush(api);
+	/* a signing request is logged when it is answered */
+	if (!signing)
+		dlog(LOG_P_INFO, "api %s: %s (%s) -> %d", c.peer, what,
+		    c.role ? c.role : c.fp[0] ? "no role" : "no certificate",
+		    evhttp_request_get_response_code(req));
 	evhttp_clear_headers(&q);
 	ERR_clear_error();
 }
 
 int
 api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
-    const char *host, unsigned port, unsigned *port_out, struct api **out)
+    const char *host, unsigned port, unsigned threads, unsigned *port_out,
+    struct api **out)
 {
 	struct evhttp_bound_socket *sock;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	struct api *api;
+	int r;
 
 	*out = NULL;
 	if ((api = calloc(1, sizeof(*api))) == NULL)
 		return ts_error(TS_ERR_NOMEM, "out of memory");
 	api->base = base;
 	api->a = a;
-	api->ctx = ctx;
+	api->data_version = -1;
+	if ((r = signpool_start(base, a, threads, sign_done, api,
+	    &api->pool)) != 0) {
+		free(api);
+		return r;
+	}
 	if ((api->http = evhttp_new(base)) == NULL) {
+		signpool_stop(api->pool);
 		free(api);
 		return ts_error(TS_ERR_NOMEM, "cannot create the HTTP server");
 	}
@@ -856,10 +1126,13 @@ api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 	    getsockname(evhttp_bound_socket_get_fd(sock),
 	    (struct sockaddr *)&ss, &sl) != 0) {
 		evhttp_free(api->http);
+		signpool_stop(api->pool);
 		free(api);
 		return ts_error(TS_ERR_IO, "cannot listen on %s port %u for the "
 		    "HTTPS API", host, port);
 	}
+	api->sock = sock;
+	api->ctx = ctx;
 	*port_out = ntohs(ss.ss_family == AF_INET6 ?
 	    ((struct sockaddr_in6 *)&ss)->sin6_port :
 	    ((struct sockaddr_in *)&ss)->sin_port);
@@ -872,6 +1145,24 @@ api_set_ctx(struct api *api, SSL_CTX *ctx)
 {
 	SSL_CTX_free(api->ctx);
 	api->ctx = ctx;
+	signers_flush(api);
+}
+
+void
+api_drain(struct api *api)
+{
+	if (api == NULL || api->draining)
+		return;
+	api->draining = 1;
+	if (api->sock != NULL)
+		evhttp_del_accept_socket(api->http, api->sock);
+	api->sock = NULL;
+}
+
+size_t
+api_in_flight(const struct api *api)
+{
+	return api == NULL ? 0 : signpool_pending(api->pool);
 }
 
 void
@@ -879,6 +1170,9 @@ api_stop(struct api *api)
 {
 	if (api == NULL)
 		return;
+	/* the last answers go out before the server is freed */
+	signpool_stop(api->pool);
+	signers_flush(api);
 	evhttp_free(api->http);
 	SSL_CTX_free(api->ctx);
 	free(api);

@@ -1,8 +1,9 @@
 /*
  * api.h - the HTTPS JSON API of tlvsignd (/v1/...): mutual TLS with the
  * tomcat key in the token, client roles by certificate fingerprint, on the
- * main thread's event loop (the inventory and the token session are the
- * main thread's).
+ * main thread's event loop (the inventory and that thread's token session
+ * are the loop's); signatures are made by a pool of workers, each with its
+ * own token session, and audited on the loop.
  */
 #ifndef TLVSIGN_DAEMON_API_H
 #define TLVSIGN_DAEMON_API_H
@@ -14,13 +15,21 @@
 
 struct api;
 
-/* Listen on host:port (0: a free port, *port_out says which). The
- * application and its configuration are borrowed (the roles are read at
- * each request, so a reload applies at once). */
+/* Listen on host:port (0: a free port, *port_out says which), with
+ * threads signing workers. The application and its configuration are
+ * borrowed (the roles are read at each request, so a reload applies at
+ * once). */
 int api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
-    const char *host, unsigned port, unsigned *port_out, struct api **out);
-/* Use this TLS context for new connections (taken over). */
+    const char *host, unsigned port, unsigned threads, unsigned *port_out,
+    struct api **out);
+/* Use this TLS context for new connections (taken over); signers are
+ * loaded again. */
 void api_set_ctx(struct api *api, SSL_CTX *ctx);
+/* Stop listening; requests still arriving on open connections get 503.
+ * Those in flight go on: run the loop while api_in_flight says some. */
+void api_drain(struct api *api);
+size_t api_in_flight(const struct api *api);
+/* Finish the signatures in flight, answer them, free everything. */
 void api_stop(struct api *api);
 
 /* The TLS context: the publisher's active tomcat (or tomcat-ECDSA)

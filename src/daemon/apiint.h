@@ -13,11 +13,19 @@
 #include "ops/access.h"
 #include "ops/app.h"
 
+struct signpool;
+struct signer_ref;
+
 struct api {
 	struct event_base *base;
 	struct evhttp *http;
+	struct evhttp_bound_socket *sock;
 	struct app *a;
 	SSL_CTX *ctx;
+	struct signpool *pool;      /* signing off the loop */
+	struct signer_ref *signers; /* loaded signers, by node */
+	long long data_version;     /* of the inventory, when they were */
+	int draining;               /* stopping: no new requests */
 };
 
 struct caller {

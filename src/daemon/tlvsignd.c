@@ -335,7 +335,7 @@ main(int argc, char **argv)
 			dlog(LOG_P_WARNING, "HTTPS API not started: %s",
 			    ts_error_detail(r));
 		} else if ((r = api_start(dm.base, &dm.app, ctx,
-		    dm.app.conf.api.host, dm.app.conf.api.port, &port,
+		    dm.app.conf.api.host, dm.app.conf.api.port, workers, &port,
 		    &dm.api)) != 0) {
 			SSL_CTX_free(ctx);
 			dlog(LOG_P_ERR, "cannot start: %s", ts_error_detail(r));
@@ -351,7 +351,12 @@ main(int argc, char **argv)
 	if (dm.api != NULL) {
 		struct timeval flush = { 0, 300000 };
 
-		/* replies already queued reach their clients */
+		/* signatures in flight are finished and answered; replies
+		 * already queued reach their clients */
+		api_drain(dm.api);
+		while (api_in_flight(dm.api) > 0 &&
+		    event_base_loop(dm.base, EVLOOP_ONCE) == 0)
+			;
 		event_base_loopexit(dm.base, &flush);
 		event_base_dispatch(dm.base);
 	}

@@ -130,35 +130,75 @@ sgn_make(struct app *a, const struct signer *s, const char *name,
 	return sgn_make_v(a, s, 1, NULL, 0, name, data, len, out, outlen);
 }
 
+struct sgn_signer {
+	struct signer s;
+};
+
+int
+ops_signer_open(struct app *a, const char *node, struct sgn_signer **out)
+{
+	struct sgn_signer *g;
+	int r;
+
+	*out = NULL;
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	if ((r = signer_load(a, node, &g->s)) != 0) {
+		free(g);
+		return r;
+	}
+	*out = g;
+	return 0;
+}
+
+int
+ops_signer_sign(struct app *a, const struct sgn_signer *g, const char *name,
+    const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
+{
+	char sgn_name[512];
+
+	*out = NULL;
+	if (len > SGN_MAX_INPUT)
+		return ts_error(TS_ERR_LIMIT, "%s is %zu bytes, over the %d-byte "
+		    "limit", name, len, SGN_MAX_INPUT);
+	snprintf(sgn_name, sizeof(sgn_name), "%s.sgn", name);
+	return sgn_make(a, &g->s, sgn_name, data, len, out, outlen);
+}
+
+const char *
+ops_signer_serial(const struct sgn_signer *g)
+{
+	return g->s.serial_hex;
+}
+
+void
+ops_signer_free(struct sgn_signer *g)
+{
+	if (g == NULL)
+		return;
+	signer_free(&g->s);
+	free(g);
+}
+
 int
 ops_sign_bytes(struct app *a, const char *node, const char *name,
     const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
 {
-	struct signer s;
-	char sgn_name[512];
+	struct sgn_signer *g = NULL;
 	int r;
 
 	*out = NULL;
-	if (len > SGN_MAX_INPUT) {
-		r = ts_error(TS_ERR_LIMIT, "%s is %zu bytes, over the %d-byte "
-		    "limit", name, len, SGN_MAX_INPUT);
-		goto audit;
-	}
-	snprintf(sgn_name, sizeof(sgn_name), "%s.sgn", name);
-	if ((r = signer_load(a, node, &s)) != 0)
-		goto audit;
-	r = sgn_make(a, &s, sgn_name, data, len, out, outlen);
-	if (r == 0)
+	if ((r = ops_signer_open(a, node, &g)) == 0 &&
+	    (r = ops_signer_sign(a, g, name, data, len, out, outlen)) == 0)
 		r = app_audit(a, "config.sign", 0, "name=%s bytes=%zu signer=%s",
-		    name, len, s.serial_hex);
-	signer_free(&s);
+		    name, len, g->s.serial_hex);
+	else
+		app_audit(a, "config.sign", r, "name=%s bytes=%zu", name, len);
+	ops_signer_free(g);
 	if (r != 0) {
 		free(*out);
 		*out = NULL;
 	}
-	return r;
-audit:
-	app_audit(a, "config.sign", r, "name=%s bytes=%zu", name, len);
 	return r;
 }
 

@@ -43,6 +43,22 @@ int ops_sign_files(struct app *a, char *const *paths, size_t n,
 int ops_sign_bytes(struct app *a, const char *node, const char *name,
     const uint8_t *data, size_t len, uint8_t **out, size_t *outlen);
 
+/*
+ * A signer for many requests (the service's worker pool): opened on the
+ * thread that owns the inventory, then used from any thread, each with
+ * its own token session. ops_signer_sign writes and records nothing,
+ * not even an audit entry: the caller audits. It is bound to the key and
+ * certificate active when it was opened.
+ */
+struct sgn_signer;
+int ops_signer_open(struct app *a, const char *node, struct sgn_signer **out);
+int ops_signer_sign(struct app *a, const struct sgn_signer *g,
+    const char *name, const uint8_t *data, size_t len, uint8_t **out,
+    size_t *outlen);
+/* The signing certificate's serial number, in hex. */
+const char *ops_signer_serial(const struct sgn_signer *g);
+void ops_signer_free(struct sgn_signer *g);
+
 /* Sign every configuration file under dir (not .sgn, not staged
  * files). Failures are counted, the first one kept; returns TS_ERR_IO
  * when any file failed. */

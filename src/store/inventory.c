@@ -388,6 +388,20 @@ inventory_rollback(struct inventory *inv)
 		exec(inv, "ROLLBACK");
 }
 
+int
+inventory_data_version(struct inventory *inv, long long *v)
+{
+	sqlite3_stmt *st = NULL;
+	int ok;
+
+	ok = sqlite3_prepare_v2(inv->db, "PRAGMA data_version", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+	*v = ok ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return ok ? 0 : ts_error(TS_ERR_STATE, "inventory: %s",
+	    sqlite3_errmsg(inv->db));
+}
+
 static int
 prepare(struct inventory *inv, const char *sql, sqlite3_stmt **st)
 {

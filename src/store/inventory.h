@@ -108,6 +108,11 @@ int inventory_schema_version(struct inventory *inv);
 int inventory_begin(struct inventory *inv);
 int inventory_commit(struct inventory *inv);
 void inventory_rollback(struct inventory *inv);
+/* A number that changes whenever another connection (another tlvsign
+ * process) commits a change to the inventory: a cache of what it holds is
+ * valid while the number stays. This connection's own commits do not
+ * change it. */
+int inventory_data_version(struct inventory *inv, long long *v);
 
 /* meta: cluster name and the like */
 int inventory_meta_get(struct inventory *inv, const char *key, char **value);
