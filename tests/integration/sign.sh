@@ -6,11 +6,27 @@
 
 setup_token || { echo "Bail out! cannot create a SoftHSM2 token"; exit 1; }
 "$TLVSIGN" init >/dev/null
-for p in ITLRecovery CallManager TVS CAPF; do
-	"$TLVSIGN" cert generate "$p" >/dev/null || echo "Bail out! generate $p"
-done
 cfg=$T/SEP001122334455.cnf.xml
 cp "$top_srcdir/tests/data/ext-SEP001122334455.cnf.xml" "$cfg"
+
+# before there is an ITLRecovery key to sign audit checkpoints with, the
+# audited operations go on (the checkpoint waits for the key)
+"$TLVSIGN" cert generate CallManager >/dev/null || echo "Bail out! generate CallManager"
+cp "$cfg" "$T/early.cnf.xml"
+fails=0
+i=0
+while [ $i -lt 30 ]; do
+	i=$((i + 1))
+	"$TLVSIGN" sign --all "$T/early.cnf.xml" >/dev/null 2>"$T/err" ||
+	    fails=$((fails + 1))
+done
+[ $fails -eq 0 ] && ok "30 signatures before an ITLRecovery key exists" ||
+    not_ok "30 signatures before an ITLRecovery key exists ($fails failed)"
+for p in ITLRecovery TVS CAPF; do
+	"$TLVSIGN" cert generate "$p" >/dev/null || echo "Bail out! generate $p"
+done
+run "the first checkpoint once ITLRecovery exists" "$TLVSIGN" audit checkpoint
+run "the audit log verifies" "$TLVSIGN" audit verify
 
 run "sign one file" "$TLVSIGN" sign "$cfg"
 contains "prints the .sgn" "$T/out" "$cfg.sgn"
