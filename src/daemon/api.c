@@ -463,17 +463,17 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 	struct sign_req *sr;
 	char actor[sizeof(a->actor)];
 	size_t i;
-	int ok;
+	int ok, r;
 
 	snprintf(actor, sizeof(actor), "%s", a->actor);
-	ok = inventory_begin(a->inv) == 0;
-	for (i = 0; ok && i < n; i++)
-		ok = audit_job(a, jobs[i]->arg, jobs[i]) == 0;
-	if (ok)
-		ok = inventory_commit(a->inv) == 0;
-	if (!ok) {
+	r = inventory_begin(a->inv);
+	for (i = 0; r == 0 && i < n; i++)
+		r = audit_job(a, jobs[i]->arg, jobs[i]);
+	if (r == 0)
+		r = inventory_commit(a->inv);
+	if ((ok = r == 0) == 0) {
 		dlog(LOG_P_ERR, "api: cannot audit %zu signature%s: %s", n,
-		    n == 1 ? "" : "s", ts_error_detail(TS_ERR_STATE));
+		    n == 1 ? "" : "s", ts_error_detail(r));
 		inventory_rollback(a->inv);
 	}
 	snprintf(a->actor, sizeof(a->actor), "%s", actor);
