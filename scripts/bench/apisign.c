@@ -1,0 +1,230 @@
+/*
+ * apisign - the client of scripts/bench/api: C connections to tlvsignd's
+ * HTTPS API, each kept alive and sending POST /v1/sign with the same file
+ * again and again for S seconds. Prints the signatures per second and the
+ * 50th and 99th percentile latencies in milliseconds.
+ *
+ *   apisign HOST PORT CERT KEY FILE CONNECTIONS SECONDS
+ */
+#include <netdb.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define MAX_LAT 2000000
+
+static const char *host, *port;
+static SSL_CTX *ctx;
+static char *body;
+static size_t body_len;
+static double deadline;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long done_ok, failed;
+static double *lat;
+static size_t nlat;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+dial(void)
+{
+	struct addrinfo hints, *res, *ai;
+	int fd = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype, 0)) < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int
+write_all(SSL *ssl, const char *p, size_t n)
+{
+	int w;
+
+	while (n > 0) {
+		if ((w = SSL_write(ssl, p, n > 65536 ? 65536 : (int)n)) <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One response: status 200 and its whole body, else -1. */
+static int
+read_response(SSL *ssl, char *buf, size_t size)
+{
+	size_t have = 0, hlen, clen = 0;
+	char *end, *cl;
+	int n, status;
+
+	for (;;) {
+		if (have + 1 >= size)
+			return -1;
+		if ((n = SSL_read(ssl, buf + have, (int)(size - have - 1))) <= 0)
+			return -1;
+		have += (size_t)n;
+		buf[have] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) != NULL)
+			break;
+	}
+	hlen = (size_t)(end - buf) + 4;
+	if (sscanf(buf, "HTTP/1.1 %d", &status) != 1)
+		return -1;
+	for (cl = buf; (cl = strchr(cl, '\n')) != NULL && cl < end; cl++)
+		if (strncasecmp(cl + 1, "Content-Length:", 15) == 0)
+			clen = strtoul(cl + 16, NULL, 10);
+	while (have < hlen + clen) {
+		if (hlen + clen >= size)
+			return -1;
+		if ((n = SSL_read(ssl, buf + have,
+		    (int)(hlen + clen - have))) <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	return status == 200 ? 0 : -1;
+}
+
+static void *
+client(void *arg)
+{
+	char head[256], *buf;
+	double t0, *mine;
+	size_t nmine = 0, cap = MAX_LAT / 64;
+	unsigned long ok = 0, bad = 0;
+	SSL *ssl = NULL;
+	int fd = -1, hl;
+
+	(void)arg;
+	buf = malloc(1 << 20);
+	mine = malloc(cap * sizeof(*mine));
+	hl = snprintf(head, sizeof(head), "POST /v1/sign?filename=SEP0011223344"
+	    "55.cnf.xml HTTP/1.1\r\nHost: %s\r\nContent-Type: application/"
+	    "octet-stream\r\nContent-Length: %zu\r\n\r\n", host, body_len);
+	while (buf != NULL && mine != NULL && now() < deadline) {
+		if (ssl == NULL) {
+			if ((fd = dial()) < 0 || (ssl = SSL_new(ctx)) == NULL ||
+			    SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+				bad++;
+				goto drop;
+			}
+		}
+		t0 = now();
+		if (write_all(ssl, head, (size_t)hl) != 0 ||
+		    write_all(ssl, body, body_len) != 0 ||
+		    read_response(ssl, buf, 1 << 20) != 0) {
+			bad++;
+			goto drop;
+		}
+		ok++;
+		if (nmine < cap)
+			mine[nmine++] = now() - t0;
+		continue;
+drop:
+		SSL_free(ssl);
+		ssl = NULL;
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	pthread_mutex_lock(&lock);
+	done_ok += ok;
+	failed += bad;
+	if (mine != NULL && nlat + nmine <= MAX_LAT) {
+		memcpy(lat + nlat, mine, nmine * sizeof(*mine));
+		nlat += nmine;
+	}
+	pthread_mutex_unlock(&lock);
+	free(mine);
+	free(buf);
+	return NULL;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t th[512];
+	int conns, seconds, i, started = 0;
+	double t0, t1;
+	FILE *f;
+
+	if (argc != 8 || (conns = atoi(argv[6])) < 1 || conns > 512 ||
+	    (seconds = atoi(argv[7])) < 1) {
+		fprintf(stderr, "usage: apisign HOST PORT CERT KEY FILE "
+		    "CONNECTIONS SECONDS\n");
+		return 2;
+	}
+	host = argv[1];
+	port = argv[2];
+	if ((f = fopen(argv[5], "rb")) == NULL || (body = malloc(1 << 20)) ==
+	    NULL || (body_len = fread(body, 1, 1 << 20, f)) == 0) {
+		fprintf(stderr, "apisign: cannot read %s\n", argv[5]);
+		return 1;
+	}
+	fclose(f);
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_use_certificate_file(ctx, argv[3], SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, argv[4], SSL_FILETYPE_PEM) != 1 ||
+	    (lat = malloc(MAX_LAT * sizeof(*lat))) == NULL) {
+		fprintf(stderr, "apisign: cannot load %s and %s\n", argv[3],
+		    argv[4]);
+		return 1;
+	}
+	t0 = now();
+	deadline = t0 + seconds;
+	for (i = 0; i < conns; i++)
+		if (pthread_create(&th[i], NULL, client, NULL) == 0)
+			started++;
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	t1 = now();
+	if (done_ok == 0 || failed > done_ok / 100) {
+		fprintf(stderr, "apisign: %lu signed, %lu failed\n", done_ok,
+		    failed);
+		return 1;
+	}
+	qsort(lat, nlat, sizeof(*lat), cmp);
+	printf("%.1f %.2f %.2f\n", (double)done_ok / (t1 - t0),
+	    1000 * lat[nlat / 2], 1000 * lat[nlat * 99 / 100]);
+	SSL_CTX_free(ctx);
+	free(lat);
+	free(body);
+	return 0;
+}
