@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "ops/app.h"
 #include "ops/bulk.h"
+#include "ops/bulkjson.h"
 #include "util/error.h"
 
 static int
@@ -146,27 +147,9 @@ list_row(const struct tvs_trust_row *t, void *arg)
 	char when[40];
 
 	l->n++;
-	if (l->arr != NULL) {
-		json_t *o = json_object(), *roles = json_array();
-		char buf[sizeof(t->roles)], *p, *save = NULL;
-
-		snprintf(buf, sizeof(buf), "%s", t->roles);
-		for (p = strtok_r(buf, ",", &save); p != NULL;
-		    p = strtok_r(NULL, ",", &save))
-			json_array_append_new(roles, json_string(p));
-		json_object_set_new(o, "cluster", json_string(t->cluster));
-		json_object_set_new(o, "host", json_string(t->host));
-		json_object_set_new(o, "purpose", json_string(t->purpose));
-		json_object_set_new(o, "roles", roles);
-		json_object_set_new(o, "subject", json_string(t->subject));
-		json_object_set_new(o, "issuer", json_string(t->issuer));
-		json_object_set_new(o, "serial", json_string(t->serial));
-		json_object_set_new(o, "sha256", json_string(t->sha256));
-		json_object_set_new(o, "imported",
-		    json_integer((json_int_t)t->imported));
-		return json_array_append_new(l->arr, o) == 0 ? 0 :
-		    ts_error(TS_ERR_NOMEM, "out of memory");
-	}
+	if (l->arr != NULL)
+		return json_array_append_new(l->arr, tvs_trust_row_json(t)) ==
+		    0 ? 0 : ts_error(TS_ERR_NOMEM, "out of memory");
 	cli_time_text(t->imported, when, sizeof(when));
 	printf("%s  %s  %s  roles %s\n  subject %s\n  serial  %s\n"
 	    "  SHA-256 %s\n  imported %s\n", t->cluster, t->host, t->purpose,

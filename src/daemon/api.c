@@ -1004,7 +1004,7 @@ route(struct evhttp_request *req, void *arg)
 			reply_error(req, 405, "method_not_allowed", "use POST");
 		else if (authorise(api, req, &c, ACCESS_SIGN, what))
 			signing = post_sign_batch(api, req, &c, what, node);
-	} else if (strcmp(path, "/v1/nodes") == 0) {
+	} else if (strcmp(path, "/v1/nodes") == 0 && !post) {
 		if (!get)
 			reply_error(req, 405, "method_not_allowed", "use GET");
 		else if (authorise(api, req, &c, ACCESS_CERTS_READ, what))
@@ -1071,6 +1071,8 @@ route(struct evhttp_request *req, void *arg)
 			reply_error(req, 405, "method_not_allowed", "use POST");
 		else if (authorise(api, req, &c, ACCESS_BACKUP_CHECK, what))
 			post_backup_check(api, req, path[12] == 'i');
+	} else if (api_route_admin(api, req, &c, path, &q, get, post, what)) {
+		/* answered by the officer's endpoints (apiadmin.c) */
 	} else {
 		reply_error(req, 404, "not_found", "no such endpoint: see "
 		    "tlvsignd(8)");

@@ -47,4 +47,13 @@ void reply_publish_failure(struct evhttp_request *req, int r);
 int authorise(struct api *api, struct evhttp_request *req,
     const struct caller *c, enum access_op op, const char *what);
 
+/* The officer's endpoints (apiadmin.c): certificates generated,
+ * regenerated, requested and imported, nodes added and removed, bulk
+ * certificates, the remotekey reset. 1 when path is one of them (the
+ * reply is sent), 0 when not. */
+struct evkeyvalq;
+int api_route_admin(struct api *api, struct evhttp_request *req,
+    const struct caller *c, const char *path, const struct evkeyvalq *q,
+    int get, int post, const char *what);
+
 #endif

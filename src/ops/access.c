@@ -33,6 +33,7 @@ access_allowed(const char *role, enum access_op op)
 		    strcmp(role, "officer") == 0;
 	case ACCESS_PUBLISH:
 	case ACCESS_BACKUP:
+	case ACCESS_CERTS_WRITE:
 		return strcmp(role, "officer") == 0;
 	case ACCESS_BACKUP_CHECK:
 		return strcmp(role, "auditor") == 0 ||
@@ -51,6 +52,7 @@ access_roles_text(enum access_op op)
 	case ACCESS_PUBLISH: return "officer";
 	case ACCESS_BACKUP: return "officer";
 	case ACCESS_BACKUP_CHECK: return "auditor or officer";
+	case ACCESS_CERTS_WRITE: return "officer";
 	}
 	return "none";
 }

@@ -13,6 +13,9 @@ enum access_op {
 	ACCESS_PUBLISH,       /* build and publish the ITL and the CTL */
 	ACCESS_BACKUP,        /* make and list backups */
 	ACCESS_BACKUP_CHECK,  /* verify and inspect backups */
+	ACCESS_CERTS_WRITE,   /* generate, regenerate, request and import
+	                       * certificates; add and remove nodes; bulk
+	                       * certificates */
 };
 
 /* The role of a client certificate's fingerprint (lower-case hex), or
@@ -24,7 +27,7 @@ const char *access_role(const struct conf *c, const char *sha256);
  * are read by every role, signing is the publisher's, the audit log the
  * auditor's and the officer's, publishing trust files the officer's,
  * making and listing backups the officer's, checking them the auditor's
- * and the officer's. */
+ * and the officer's, changing certificates and nodes the officer's. */
 int access_allowed(const char *role, enum access_op op);
 
 /* The roles allowed for op, for error messages ("publisher"). */

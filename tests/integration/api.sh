@@ -2,7 +2,10 @@
 # tlvsignd's HTTPS API on 127.0.0.1: mutual TLS with the tomcat key of the
 # token; health without a client certificate; certificates, signing and the
 # audit log by role (officer, publisher, auditor) for every role allowed
-# and forbidden; 403 audited; JSON errors; roles reloaded on SIGHUP.
+# and forbidden; 403 audited; JSON errors; roles reloaded on SIGHUP; the
+# officer's certificates, nodes, bulk certificates and remotekey resets,
+# where no refusal changes anything and no passphrase is kept; a new
+# tomcat certificate served after SIGHUP.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 TLVSIGND=$top_builddir/tlvsignd
@@ -39,7 +42,9 @@ printf 'officer = %s\npublisher = %s\nauditor = %s\n' "$(fp officer)" \
     "$(fp publisher | tr -d : | tr A-F a-f)" "$(fp auditor)" | api_conf
 
 LOG=$T/daemon.log
-"$TLVSIGND" 2>"$LOG" &
+# its temporary files (bulk archives) where the test can see them
+mkdir "$T/dtmp"
+TMPDIR=$T/dtmp "$TLVSIGND" 2>"$LOG" &
 DPID=$!
 i=0
 PORT=
@@ -335,6 +340,312 @@ s2=$("$TLVSIGN" --json show sgn "$T/after.sgn" | sed -n 's/.*"serial_number": "\
     not_ok "signed with the new certificate, not a remembered one ($s1, $s2)"
 run "and it verifies" "$TLVSIGN" show sgn "$T/after.sgn"
 
+# ---- the officer's endpoints: certificates, nodes, bulk, remotekey ----
+# What a refused request must leave alone: the inventory's certificates,
+# nodes and imported certificates, the token's objects, the published ITL.
+state() {
+	{ "$TLVSIGN" cert list; "$TLVSIGN" node list; "$TLVSIGN" cert bulk list
+	  echo "token objects: $(object_count)"
+	  sha256sum "$T/tftp/ITLFile.tlv"; } >"$T/state.$1" 2>&1
+}
+unchanged() {
+	state after
+	if cmp -s "$T/state.before" "$T/state.after"; then ok "$1"; else
+		diff "$T/state.before" "$T/state.after" >"$T/err"
+		not_ok "$1"
+	fi
+}
+# a JSON string of a file's text
+jstr() { awk '{ printf "%s\\n", $0 }' "$1"; }
+field() { sed -n "s/.*\"$1\": \"\\([^\"]*\\)\".*/\\1/p" "$T/body" | head -1; }
+number() { sed -n "s/.*\"$1\": \\([0-9]*\\).*/\\1/p" "$T/body" | head -1; }
+
+# every role but the officer's is refused, and a refusal changes nothing
+d1=$(base64 -w0 "$T/tftp/ITLFile.tlv")
+printf '{"host": "cucm-sub7", "ipv4": "192.0.2.17", "services": "TVS"}' >"$T/node7.json"
+printf '{"file": "%s", "passphrase": "not-the-passphrase"}' "$d1" >"$T/rk0.json"
+state before
+n0=$("$TLVSIGN" audit show | grep -c "api.forbidden")
+for ep in "POST /v1/certificates/CAPF/generate {}" \
+    "POST /v1/certificates/CAPF/regenerate {}" \
+    "POST /v1/certificates/CAPF/csr {}" \
+    "POST /v1/certificates/CAPF/import {}" \
+    "POST /v1/nodes @$T/node7.json" "POST /v1/nodes/cucm-pub/remove -" \
+    "GET /v1/bulk -" "GET /v1/bulk/export -" "POST /v1/bulk/import {}" \
+    "POST /v1/itl/reset-remotekey @$T/rk0.json"; do
+	set -- $ep
+	m=$1 p=$2 b=$3
+	[ "$b" = - ] && set -- || set -- --data-binary "$b"
+	[ "$m" = GET ] && set --
+	for who in publisher auditor; do
+		call $who "$m" "$p" "$@"
+		expect "$m $p as $who: 403" 403
+	done
+	call none "$m" "$p" "$@"
+	expect "$m $p without a client certificate: 401" 401
+done
+call stranger POST /v1/certificates/CAPF/generate --data-binary '{}'
+expect "generate with an unknown certificate: 403" 403
+contains "the 403 names the role needed" "$T/body" "POST /v1/certificates/CAPF/generate needs the role officer"
+unchanged "the refusals changed nothing"
+"$TLVSIGN" audit show >"$T/out"
+n=$(grep -c "api.forbidden" "$T/out")
+[ "$n" -eq $((n0 + 21)) ] && ok "the 21 new 403s are audited" ||
+    not_ok "the 21 new 403s are audited ($n0 -> $n)"
+grep -q "not-the-passphrase" "$T/out" "$LOG" &&
+    not_ok "a refused remotekey leaves no passphrase in the logs" ||
+    ok "a refused remotekey leaves no passphrase in the logs"
+
+# generate: 201, the new certificate, in the listing
+call officer POST /v1/certificates/CAPF/generate --data-binary '{"years": 2}'
+expect "generate CAPF as officer: 201" 201
+contains "the new CAPF certificate" "$T/body" '"purpose": "CAPF"'
+contains "active" "$T/body" '"state": "active"'
+serial1=$(field serial)
+nb=$(number not_before) na=$(number not_after)
+days=$(( (na - nb) / 86400 ))
+[ "$days" -ge 729 ] && [ "$days" -le 732 ] && ok "valid for the two years asked" ||
+    not_ok "valid for the two years asked ($days days)"
+call auditor GET /v1/certificates
+contains "GET /v1/certificates lists it" "$T/body" "\"serial\": \"$serial1\""
+"$TLVSIGN" cert list >"$T/out"
+contains "tlvsign cert list shows it" "$T/out" "CAPF"
+"$TLVSIGN" audit show >"$T/out"
+contains "audited as cert.generate by the API's officer" "$T/out" "cert.generate"
+state before
+call officer POST /v1/certificates/CAPF/generate
+expect "generate an active purpose again: 409" 409
+contains "a conflict" "$T/body" '"error": "conflict"'
+call officer POST /v1/certificates/Bogus/generate
+expect "an unknown purpose: 400" 400
+contains "says so" "$T/body" 'unknown purpose'
+call officer POST '/v1/certificates/CA%2FPF/generate'
+expect "a purpose that is no name: 400" 400
+call officer POST /v1/certificates/CallManager-ECDSA/generate?node=nowhere
+expect "an unknown node: 404" 404
+call officer POST /v1/certificates/CallManager-ECDSA/generate?node=cucm-pub \
+    --data-binary '{"node": "cucm-sub1"}'
+expect "?node= and the body disagree: 400" 400
+# malformed bodies, for a purpose that would be generated if they were ignored
+for body in '{"years": ' '{"years": "2"}' '{"years": 2.0}' '{"bits": 256, "colour": 1}' \
+    '[]' '{"force": true}' '{"years": 2, "years": 3}' '{"node": "a b"}'; do
+	call officer POST /v1/certificates/CallManager-ECDSA/generate --data-binary "$body"
+	expect "generate with $body: 400" 400
+done
+contains "a JSON error" "$T/body" '"error": "bad_request"'
+call officer POST /v1/certificates/CallManager-ECDSA/generate --data-binary '{"force": true}'
+contains "force: says where it is allowed" "$T/body" "--force on the appliance"
+unchanged "the malformed bodies changed nothing: no certificate, no key"
+
+# regenerate: a new serial
+call officer POST /v1/certificates/CAPF/regenerate
+expect "regenerate CAPF as officer: 200" 200
+serial2=$(field serial)
+[ -n "$serial2" ] && [ "$serial2" != "$serial1" ] && ok "regenerate: a new serial" ||
+    not_ok "regenerate: a new serial ($serial1 -> $serial2)"
+contains "regenerate: the serial it replaces" "$T/body" "\"replaced_serial\": \"$serial1\""
+contains "regenerate: the CTL needs an update (mixed mode)" "$T/body" '"ctl_update_needed": true'
+call auditor GET /v1/certificates/CAPF
+contains "the active CAPF is the new one" "$T/body" "\"serial\": \"$serial2\""
+state before
+call officer POST /v1/certificates/ipsec/regenerate
+expect "regenerate a purpose without a certificate: 404" 404
+call officer POST /v1/certificates/CAPF/regenerate --data-binary '{"bits": "4096"}'
+expect "regenerate with a malformed body: 400" 400
+unchanged "a refused regeneration changed nothing"
+call officer GET /v1/certificates/CAPF/regenerate
+expect "regenerate with GET: 405" 405
+call officer POST /v1/certificates/CAPF/frobnicate
+expect "an unknown certificate action: 404" 404
+
+# a CSR, and the CA-signed certificate imported
+state before
+call officer POST /v1/certificates/CAPF/csr --data-binary '{"sans": ["capf.example.test", "x y"]}'
+expect "a CSR with a SAN that is no name: 400" 400
+contains "names the SAN" "$T/body" '\"sans\" 2'
+call officer POST /v1/certificates/CAPF/csr --data-binary '{"distribution": "cucm-pub", "node": "cucm-sub1"}'
+expect "a CSR whose distribution and node disagree: 400" 400
+unchanged "a refused CSR leaves no key in the token"
+call officer POST /v1/certificates/CAPF/csr --data-binary '{"sans": ["capf.example.test"]}'
+expect "CSR as officer: 201" 201
+field pem | sed 's/\\n/\n/g' >"$T/capf.csr"
+run "the CSR verifies" openssl req -in "$T/capf.csr" -verify -noout
+openssl req -in "$T/capf.csr" -noout -text >"$T/out" 2>&1
+contains "the CSR's CN is CAPF's" "$T/out" "CN = CAPF-"
+contains "the CSR has the SAN asked" "$T/out" "DNS:capf.example.test"
+"$TLVSIGN" --json token status >"$T/out"
+contains "its key waits in the token" "$T/out" '"label": "CAPF@cucm-pub#csr"'
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" \
+    -subj "/CN=tlvsign API Test CA" -days 30 2>/dev/null
+printf 'keyUsage = critical, digitalSignature, keyEncipherment\nextendedKeyUsage = serverAuth, clientAuth\n' >"$T/ext"
+openssl x509 -req -in "$T/capf.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+    -CAcreateserial -days 30 -extfile "$T/ext" -out "$T/capf.pem" 2>/dev/null ||
+    echo "Bail out! the test CA cannot sign"
+openssl req -newkey rsa:2048 -nodes -keyout "$T/other.key" -subj "/CN=cucm-pub.example.test" \
+    -out "$T/other.csr" 2>/dev/null
+openssl x509 -req -in "$T/other.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
+    -CAcreateserial -days 30 -extfile "$T/ext" -out "$T/other.pem" 2>/dev/null
+state before
+printf '{"certificate": "%s", "chain": "%s"}' "$(jstr "$T/other.pem")" "$(jstr "$T/ca.pem")" >"$T/imp.json"
+call officer POST /v1/certificates/CAPF/import --data-binary "@$T/imp.json"
+expect "import a certificate for another key: 409" 409
+contains "says it does not match" "$T/body" "does not match"
+printf '{"certificate": "%s%s"}' "$(jstr "$T/capf.pem")" "$(jstr "$T/ca.pem")" >"$T/imp.json"
+call officer POST /v1/certificates/CAPF/import --data-binary "@$T/imp.json"
+expect "import with the chain in \"certificate\": 400" 400
+printf '{"certificate": "%s", "chain": "%s", "key": "x"}' "$(jstr "$T/capf.pem")" "$(jstr "$T/ca.pem")" >"$T/imp.json"
+call officer POST /v1/certificates/CAPF/import --data-binary "@$T/imp.json"
+expect "import with an unknown member: 400" 400
+call officer POST /v1/certificates/CAPF/import --data-binary '{"certificate": "MIIB"}'
+expect "import of text that is not PEM: 400" 400
+unchanged "the refused imports changed nothing"
+printf '{"certificate": "%s", "chain": "%s"}' "$(jstr "$T/capf.pem")" "$(jstr "$T/ca.pem")" >"$T/imp.json"
+call officer POST /v1/certificates/CAPF/import --data-binary "@$T/imp.json"
+expect "import the CA-signed certificate: 200" 200
+contains "issued by the CA" "$T/body" "CN=tlvsign API Test CA"
+contains "it replaces the regenerated one" "$T/body" "\"replaced_serial\": \"$serial2\""
+contains "with its chain" "$T/body" '"chain_length": 1'
+"$TLVSIGN" cert show CAPF >"$T/out"
+contains "cert show CAPF: the CA-signed certificate" "$T/out" "CN=tlvsign API Test CA"
+
+# nodes: added and removed
+state before
+for body in '{"host": "cucm-sub8", "ipv4": "192.0.2.18"}' \
+    '{"host": "cucm-sub8", "ipv4": "192.0.2.18", "services": "TVS", "ip": "192.0.2.18"}' \
+    '{"host": "cucm-sub8", "ipv4": "192.0.2.18", "services": "TVS", "publisher": "no"}' \
+    '{"host": "cucm-sub8", "ipv4": 3221225998, "services": "TVS"}' \
+    '{"host": "cucm-sub8", "ipv4": "192.0.2.18", "services": "TVS"'; do
+	call officer POST /v1/nodes --data-binary "$body"
+	expect "node with a malformed body: 400" 400
+done
+call officer POST /v1/nodes --data-binary '{"host": "cucm-sub8", "ipv4": "192.0.2.300", "services": "TVS"}'
+expect "node with an address that is not IPv4: 400" 400
+contains "says which" "$T/body" "is not an IPv4 address"
+call officer POST /v1/nodes --data-binary '{"host": "cucm-sub8", "ipv4": "192.0.2.18", "services": "TVS,Fax"}'
+expect "node with an unknown service: 400" 400
+call officer POST /v1/nodes --data-binary '{"host": "cucm-sub8", "ipv4": "192.0.2.18", "services": "TVS", "publisher": true}'
+expect "a second publisher: 400" 400
+unchanged "the refused nodes changed nothing"
+call officer POST /v1/nodes --data-binary "@$T/node7.json"
+expect "add a node as officer: 201" 201
+contains "the node as stored" "$T/body" '"host": "cucm-sub7"'
+contains "with the configured domain" "$T/body" '"domain": "example.test"'
+call auditor GET /v1/nodes
+contains "GET /v1/nodes shows it" "$T/body" '"host": "cucm-sub7"'
+call officer POST /v1/nodes --data-binary "@$T/node7.json"
+expect "the same node again: 409" 409
+call officer POST /v1/nodes/cucm-pub/remove
+expect "remove the publisher: 400" 400
+call officer POST /v1/nodes/cucm-sub6/remove
+expect "remove an unknown node: 404" 404
+call officer POST /v1/nodes/cucm.sub7/remove
+expect "remove with a path that is no host name: 400" 400
+call officer GET /v1/nodes/cucm-sub7/remove
+expect "remove with GET: 405" 405
+call officer POST /v1/nodes/cucm-sub7/remove
+expect "remove the node as officer: 200" 200
+call auditor GET /v1/nodes
+grep -q '"cucm-sub7"' "$T/body" && not_ok "GET /v1/nodes no longer shows it" ||
+    ok "GET /v1/nodes no longer shows it"
+"$TLVSIGN" audit show >"$T/out"
+contains "node.add is audited" "$T/out" "node.add"
+contains "node.remove is audited" "$T/out" "node.remove"
+
+# bulk certificates: this cluster's exported, cluster B's imported
+call officer GET "/v1/bulk/export?type=all"
+expect "bulk export as officer: 200" 200
+cp "$T/body" "$T/a-api.json"
+contains "the archive" "$T/a-api.json" '"format": "tlvsign-bulk-certificates"'
+"$TLVSIGN" cert bulk export --out "$T/a-cli.json" >/dev/null
+grep -o '"sha256": "[0-9a-f]*"' "$T/a-api.json" | sort >"$T/s1"
+grep -o '"sha256": "[0-9a-f]*"' "$T/a-cli.json" | sort >"$T/s2"
+[ -s "$T/s1" ] && cmp -s "$T/s1" "$T/s2" && ok "the certificates of tlvsign cert bulk export" ||
+    not_ok "the certificates of tlvsign cert bulk export"
+call officer GET "/v1/bulk/export?type=itlrecovery"
+n=$(grep -c '"sha256"' "$T/body")
+[ "$n" -eq 1 ] && ok "bulk export ?type=itlrecovery: one certificate" ||
+    not_ok "bulk export ?type=itlrecovery: one certificate ($n)"
+call officer GET "/v1/bulk/export?type=tvs"
+expect "bulk export with an unknown type: 400" 400
+"$TLVSIGN" --config "$T/b.conf" cert bulk export --out "$T/b-bulk.json" >/dev/null ||
+    echo "Bail out! cluster B export"
+state before
+head -c 300 "$T/b-bulk.json" >"$T/b-cut.json"
+call officer POST /v1/bulk/import --data-binary "@$T/b-cut.json"
+expect "import a truncated archive: 400" 400
+call officer POST /v1/bulk/import --data-binary "@$T/a-api.json"
+expect "import this cluster's own archive: 400" 400
+contains "says so" "$T/body" "holds only this cluster's own certificates"
+call officer POST /v1/bulk/import --data-binary ""
+expect "import an empty body: 400" 400
+unchanged "the refused imports changed nothing"
+call officer POST /v1/bulk/import --data-binary "@$T/b-bulk.json"
+expect "bulk import of cluster B as officer: 200" 200
+contains "B's two certificates" "$T/body" '"imported": 2'
+call officer GET /v1/bulk
+expect "bulk list as officer: 200" 200
+contains "lists B's certificates" "$T/body" '"cluster": "clusterb"'
+contains "with their roles" "$T/body" '"SAST"'
+n=$("$TLVSIGN" cert bulk list --json | grep -c '"sha256"')
+[ "$n" -eq 2 ] && ok "tlvsign cert bulk list shows the two" || not_ok "tlvsign cert bulk list shows the two ($n)"
+call officer POST /v1/bulk/import --data-binary "@$T/b-bulk.json"
+contains "imported again: nothing new" "$T/body" '"already": 2'
+[ -z "$(ls -A "$T/dtmp")" ] && ok "no archive left in the service's temporary directory" ||
+    not_ok "no archive left in the service's temporary directory"
+call officer POST /v1/bulk
+expect "POST /v1/bulk: 405" 405
+
+# the remotekey reset, from a PKCS#12 file and from a backup
+umask 077
+echo "p12 passphrase for the API" >"$T/p12pass"
+umask 022
+TLVSIGN_P12_PASS_FILE=$T/p12pass "$TLVSIGN" key export-p12 ITLRecovery --out "$T/rec.p12" --yes \
+    >/dev/null || echo "Bail out! export-p12"
+p12=$(base64 -w0 "$T/rec.p12")
+bak=$(base64 -w0 "$bfile")
+state before
+printf '{"file": "%s", "passphrase": "wrong p12 passphrase 7"}' "$p12" >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey: a PKCS#12 with a wrong passphrase: 400" 400
+contains "says the passphrase is wrong" "$T/body" "wrong passphrase"
+printf '{"file": "%s", "passphrase": "wrong backup passphrase 7"}' "$bak" >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey: a backup with a wrong passphrase: 400" 400
+contains "says the backup passphrase is wrong" "$T/body" "wrong backup passphrase"
+# a raw tab ends the JSON string: jansson's message would quote it
+printf '{"file": "%s", "passphrase": "tab-secret-7\t"}' "$p12" >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey: malformed JSON in the passphrase: 400" 400
+grep -q "tab-secret" "$T/body" && not_ok "the error does not quote it" ||
+    ok "the error does not quote it"
+printf '{"file": "AAAA", "passphrase": "wrong p12 passphrase 7"}' >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey: a file that is neither: 400" 400
+printf '{"file": "%s", "passphrase": "wrong p12 passphrase 7", "force": true}' "$p12" >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey: no --force over the network: 400" 400
+unchanged "the refused resets changed nothing (no key left in the token)"
+printf '{"file": "%s", "passphrase": "%s"}' "$p12" "$(cat "$T/p12pass")" >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey from the PKCS#12 as officer: 200" 200
+contains "signed by the ITLRecovery key" "$T/body" '"signer": "CN=ITLRECOVERY_'
+sha=$(sha256sum "$T/tftp/ITLFile.tlv" | cut -d' ' -f1)
+contains "the published ITL" "$T/body" "\"sha256\": \"$sha\""
+printf '{"file": "%s", "passphrase": "%s"}' "$bak" "$(cat "$T/bpass")" >"$T/rk.json"
+call officer POST /v1/itl/reset-remotekey --data-binary "@$T/rk.json"
+expect "remotekey from the backup as officer: 200" 200
+call officer GET /v1/itl/reset-remotekey
+expect "remotekey with GET: 405" 405
+"$TLVSIGN" audit show >"$T/audit.txt"
+for pass in "wrong p12 passphrase 7" "wrong backup passphrase 7" "tab-secret-7" \
+    "$(cat "$T/p12pass")" "$(cat "$T/bpass")"; do
+	if grep -qF "$pass" "$LOG" "$T/audit.txt" || grep -rqF "$pass" "$T/state"; then
+		not_ok "\"$pass\" is neither in the log nor in the audit log nor in the state"
+	else
+		ok "\"$pass\" is neither in the log nor in the audit log nor in the state"
+	fi
+done
+
 # other mistakes
 call auditor GET /v1/nothing
 expect "unknown endpoint: 404" 404
@@ -353,6 +664,27 @@ i=0
 while [ $i -lt 50 ] && ! grep -q "4 API clients" "$LOG"; do sleep 0.1; i=$((i + 1)); done
 call stranger GET /v1/audit
 expect "after SIGHUP the new auditor reads the audit log" 200
+
+# a new tomcat certificate: the API presents it from the next reload on
+call officer POST /v1/certificates/tomcat/regenerate
+expect "regenerate tomcat as officer: 200" 200
+contains "the reply says a reload is needed" "$T/body" '"reload_needed": true'
+"$TLVSIGN" cert export tomcat >"$T/tomcat2.pem"
+n0=$(grep -c "reloaded:" "$LOG")
+kill -HUP "$DPID"
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c "reloaded:" "$LOG")" -eq "$n0" ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+health() {
+	curl -sS --cacert "$1" --resolve "cucm-pub.example.test:$PORT:127.0.0.1" \
+	    "https://cucm-pub.example.test:$PORT/v1/health" >"$T/body" 2>"$T/err"
+}
+health "$T/tomcat2.pem" && ok "after SIGHUP the API presents the new tomcat certificate" ||
+    not_ok "after SIGHUP the API presents the new tomcat certificate"
+health "$T/tomcat.pem" && not_ok "and no longer the old one" ||
+    ok "and no longer the old one"
 
 # SIGTERM while signatures are in flight: every answer that arrives is
 # whole; the service exits 0

@@ -127,6 +127,12 @@ test_access(void)
 	CHECK(access_allowed("officer", ACCESS_PUBLISH) &&
 	    !access_allowed("publisher", ACCESS_PUBLISH) &&
 	    !access_allowed("auditor", ACCESS_PUBLISH), "publishing");
+	CHECK(access_allowed("officer", ACCESS_CERTS_WRITE) &&
+	    !access_allowed("publisher", ACCESS_CERTS_WRITE) &&
+	    !access_allowed("auditor", ACCESS_CERTS_WRITE) &&
+	    !access_allowed(NULL, ACCESS_CERTS_WRITE) &&
+	    strcmp(access_roles_text(ACCESS_CERTS_WRITE), "officer") == 0,
+	    "changing certificates and nodes");
 }
 
 int
