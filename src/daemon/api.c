@@ -601,8 +601,8 @@ post_sign_batch(struct api *api, struct evhttp_request *req,
 	return 1;
 }
 
-static int
-add_node(const struct node *n, void *arg)
+json_t *
+node_json(const struct node *n)
 {
 	json_t *o = json_object();
 	char services[64];
@@ -613,7 +613,13 @@ add_node(const struct node *n, void *arg)
 	json_object_set_new(o, "ipv4", json_string(n->ipv4));
 	json_object_set_new(o, "services", json_string(services));
 	json_object_set_new(o, "publisher", json_boolean(n->publisher));
-	return json_array_append_new(arg, o) == 0 ? 0 :
+	return o;
+}
+
+static int
+add_node(const struct node *n, void *arg)
+{
+	return json_array_append_new(arg, node_json(n)) == 0 ? 0 :
 	    ts_error(TS_ERR_NOMEM, "out of memory");
 }
 
@@ -669,7 +675,7 @@ get_trustfile(struct api *api, struct evhttp_request *req, const char *name,
 	reply_json(req, 200, o);
 }
 
-static json_t *
+json_t *
 json_published(const struct tf_result *res)
 {
 	json_t *o = json_object();

@@ -378,22 +378,6 @@ route_certificate(struct api *api, struct evhttp_request *req,
 
 /* ---- nodes ---- */
 
-/* The shape of GET /v1/nodes' entries. */
-static json_t *
-node_json(const struct node *n)
-{
-	json_t *o = json_object();
-	char services[64];
-
-	node_services_text(n->services, services, sizeof(services));
-	json_object_set_new(o, "host", json_string(n->host));
-	json_object_set_new(o, "domain", json_string(n->domain));
-	json_object_set_new(o, "ipv4", json_string(n->ipv4));
-	json_object_set_new(o, "services", json_string(services));
-	json_object_set_new(o, "publisher", json_boolean(n->publisher));
-	return o;
-}
-
 /* POST /v1/nodes: 201 and the node as the inventory now holds it. */
 static void
 post_node(struct api *api, struct evhttp_request *req)
@@ -678,7 +662,6 @@ post_remotekey(struct api *api, struct evhttp_request *req,
 	const char *node;
 	uint8_t *data;
 	size_t len;
-	json_t *j;
 	int r;
 
 	if (body_of(req, &data, &len) != 0) {
@@ -708,19 +691,7 @@ post_remotekey(struct api *api, struct evhttp_request *req,
 		admin_failure(req, r, 1);
 		return;
 	}
-	/* the shape of POST /v1/itl/build's reply */
-	j = json_object();
-	json_object_set_new(j, "path", json_string(res.path));
-	json_object_set_new(j, "size", json_integer((json_int_t)res.size));
-	json_object_set_new(j, "records",
-	    json_integer((json_int_t)res.nrecords));
-	json_object_set_new(j, "sha256", json_string(res.sha256));
-	json_object_set_new(j, "signer", json_string(res.signer_subject));
-	json_object_set_new(j, "signer_serial",
-	    json_string(res.signer_serial));
-	json_object_set_new(j, "phone_states_checked",
-	    json_integer(res.phone_states));
-	reply_json(req, 200, j);
+	reply_json(req, 200, json_published(&res));
 }
 
 int

@@ -12,6 +12,7 @@
 
 #include "ops/access.h"
 #include "ops/app.h"
+#include "ops/trustfile.h"
 
 struct signpool;
 struct signer_ref;
@@ -33,6 +34,11 @@ struct caller {
 	const char *role;     /* NULL: none */
 	char peer[64];
 };
+
+/* The JSON shapes of a node (GET /v1/nodes) and of a publication
+ * (POST /v1/itl/build and the other trust-file endpoints). */
+json_t *node_json(const struct node *n);
+json_t *json_published(const struct tf_result *res);
 
 /* Replies: body is taken over. */
 void reply_json(struct evhttp_request *req, int code, json_t *body);
