@@ -123,7 +123,7 @@ snapshot_restore(struct inventory *inv, struct inventory *image)
 	int keep[NTABLES];
 	char sql[128];
 	size_t i;
-	long n;
+	long n = 0;
 	int r;
 
 	if (inventory_schema_version(inv) != inventory_schema_version(image))
