@@ -14,6 +14,7 @@
 
 #include "daemon/api.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/tvsd.h"
 #include "ops/app.h"
 #include "ops/tvsresp.h"
@@ -149,9 +150,12 @@ reload(struct daemon *dm)
 	char listen[96];
 	int r;
 
+	notify("RELOADING=1");
 	if ((r = conf_load(dm->config, &c)) != 0) {
 		dlog(LOG_P_ERR, "reload refused, the old configuration stays: "
 		    "%s", ts_error_detail(r));
+		notify("READY=1\nSTATUS=reload refused; the old configuration "
+		    "stays");
 		return;
 	}
 	snprintf(listen, sizeof(listen), "%s", c.tvs_listen_text);
@@ -163,6 +167,8 @@ reload(struct daemon *dm)
 		dlog(LOG_P_ERR, "reload refused, the old configuration stays: "
 		    "%s", ts_error_detail(r));
 		conf_free(&c);
+		notify("READY=1\nSTATUS=reload refused; the old configuration "
+		    "stays");
 		return;
 	}
 	dlog(LOG_P_NOTICE, "reloaded: %zu certificates in the TVS trust store, "
@@ -185,6 +191,7 @@ reload(struct daemon *dm)
 		else
 			api_set_ctx(dm->api, ctx);
 	}
+	notify("READY=1\nSTATUS=reloaded");
 }
 
 static void
@@ -199,6 +206,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	dlog(LOG_P_NOTICE, "%s: no new connections; finishing those in "
 	    "flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	notify("STOPPING=1");
 	event_base_loopbreak(dm->base);
 }
 
@@ -347,6 +355,7 @@ main(int argc, char **argv)
 			    dm.app.conf.napi_clients);
 		}
 	}
+	notify("READY=1\nSTATUS=serving");
 	event_base_dispatch(dm.base);
 	if (dm.api != NULL) {
 		struct timeval flush = { 0, 300000 };

@@ -44,6 +44,14 @@ refuse "--check-config: tls1.0 is yes or no" 1 "$TLVSIGND" --check-config
 refuse "a usage error" 2 "$TLVSIGND" --bogus
 printf 'ttl = 3600\ntimeout = 3\nmax-connections = 400\n' | tvs_conf
 
+# the service manager's socket: the daemon says when it is ready,
+# reloading and stopping
+NOTIFY_SOCKET=$T/notify.sock
+export NOTIFY_SOCKET
+"$top_builddir/tests/notifysock" "$NOTIFY_SOCKET" 600 >"$T/notify.out" &
+NPID=$!
+i=0
+while [ $i -lt 50 ] && [ ! -S "$NOTIFY_SOCKET" ]; do sleep 0.1; i=$((i + 1)); done
 LOG=$T/daemon.log
 start() {
 	: >"$LOG"
@@ -70,6 +78,18 @@ wait_log() {
 	return 1
 }
 start && ok "tlvsignd starts" || { cat "$LOG"; echo "Bail out! tlvsignd did not start"; exit 1; }
+# wait_notify N TEXT: until the Nth message to the service manager has it
+wait_notify() {
+	i=0
+	while [ $i -lt 50 ]; do
+		sed -n "$1p" "$T/notify.out" | grep -qF -- "$2" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+wait_notify 1 "READY=1" && ok "READY=1 to the service manager once listening" ||
+    not_ok "READY=1 to the service manager once listening"
 C() { "$CLIENT" --server-cert "$T/TVS.pem" 127.0.0.1 "$PORT" "$@"; }
 
 # known, unknown
@@ -107,6 +127,9 @@ run "bulk import of cluster B" "$TLVSIGN" cert bulk import "$T/b.json"
 kill -HUP "$DPID"
 wait_log "reloaded: 5 certificates in the TVS trust store" &&
     ok "SIGHUP reloads the trust store" || not_ok "SIGHUP reloads the trust store"
+wait_notify 2 "RELOADING=1" && wait_notify 3 "READY=1" &&
+    ok "RELOADING=1, then READY=1 to the service manager" ||
+    not_ok "RELOADING=1, then READY=1 to the service manager"
 run "verify B's ITLRecovery after the import" C verify "$T/b-rec.pem"
 contains "valid as SAST" "$T/out" "valid roles=0 ttl=3600"
 run "query B's ITLRecovery" C query "$T/b-rec.pem"
@@ -215,6 +238,8 @@ contains "the load client counts no loss" "$T/load.out" "lost 0"
 grep -q "^answered [1-9]" "$T/load.out" && ok "requests were answered before the stop" ||
     not_ok "requests were answered before the stop"
 contains "stop logged" "$LOG" "<5>stopped"
+wait "$NPID"
+contains "STOPPING=1 to the service manager" "$T/notify.out" "STOPPING=1"
 
 # the log: one event per line with a priority, never the PIN
 bad=$(grep -cv '^<[0-7]>' "$LOG")
