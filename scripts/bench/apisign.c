@@ -7,6 +7,8 @@
  *   apisign HOST PORT CERT KEY FILE CONNECTIONS SECONDS
  */
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,8 +55,12 @@ dial(void)
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((fd = socket(ai->ai_family, ai->ai_socktype, 0)) < 0)
 			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			/* a request is one write: nothing to wait for */
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+			    sizeof(int));
 			break;
+		}
 		close(fd);
 		fd = -1;
 	}
@@ -114,7 +120,8 @@ read_response(SSL *ssl, char *buf, size_t size)
 static void *
 client(void *arg)
 {
-	char head[256], *buf;
+	char *req, *buf;
+	size_t rlen;
 	double t0, *mine;
 	size_t nmine = 0, cap = MAX_LAT / 64;
 	unsigned long ok = 0, bad = 0;
@@ -124,10 +131,16 @@ client(void *arg)
 	(void)arg;
 	buf = malloc(1 << 20);
 	mine = malloc(cap * sizeof(*mine));
-	hl = snprintf(head, sizeof(head), "POST /v1/sign?filename=SEP0011223344"
-	    "55.cnf.xml HTTP/1.1\r\nHost: %s\r\nContent-Type: application/"
-	    "octet-stream\r\nContent-Length: %zu\r\n\r\n", host, body_len);
-	while (buf != NULL && mine != NULL && now() < deadline) {
+	/* the request, headers and body, in one buffer and one TLS record */
+	req = malloc(256 + body_len);
+	hl = req == NULL ? 0 : snprintf(req, 256, "POST /v1/sign?filename="
+	    "SEP001122334455.cnf.xml HTTP/1.1\r\nHost: %s\r\nContent-Type: "
+	    "application/octet-stream\r\nContent-Length: %zu\r\n\r\n", host,
+	    body_len);
+	if (req != NULL)
+		memcpy(req + hl, body, body_len);
+	rlen = (size_t)hl + body_len;
+	while (buf != NULL && mine != NULL && req != NULL && now() < deadline) {
 		if (ssl == NULL) {
 			if ((fd = dial()) < 0 || (ssl = SSL_new(ctx)) == NULL ||
 			    SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
@@ -136,8 +149,7 @@ client(void *arg)
 			}
 		}
 		t0 = now();
-		if (write_all(ssl, head, (size_t)hl) != 0 ||
-		    write_all(ssl, body, body_len) != 0 ||
+		if (write_all(ssl, req, rlen) != 0 ||
 		    read_response(ssl, buf, 1 << 20) != 0) {
 			bad++;
 			goto drop;
@@ -166,6 +178,7 @@ drop:
 	pthread_mutex_unlock(&lock);
 	free(mine);
 	free(buf);
+	free(req);
 	return NULL;
 }
 

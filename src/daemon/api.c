@@ -8,6 +8,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -439,19 +440,6 @@ sign_req_answer(struct sign_req *sr, int audited)
 	sign_req_free(sr);
 }
 
-static int
-audit_job(struct app *a, const struct sign_req *sr, const struct sign_job *j)
-{
-	snprintf(a->actor, sizeof(a->actor), "%s", sr->actor);
-	if (j->r == 0)
-		return app_audit(a, "config.sign", 0, "name=%s bytes=%zu "
-		    "signer=%s", j->name, j->len,
-		    ops_signer_serial(sr->signer->g));
-	ts_error(j->r, "%s", j->detail);
-	return app_audit(a, "config.sign", j->r, "name=%s bytes=%zu", j->name,
-	    j->len);
-}
-
 /* The loop thread: jobs the pool finished. One transaction records them
  * all (a commit is a disk sync); requests whose files are all done are
  * answered after it. */
@@ -461,22 +449,47 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 	struct api *api = arg;
 	struct app *a = api->a;
 	struct sign_req *sr;
-	char actor[sizeof(a->actor)];
+	struct audit_new *v;
+	char (*text)[2][512];
 	size_t i;
 	int ok, r;
 
-	snprintf(actor, sizeof(actor), "%s", a->actor);
-	r = inventory_begin(a->inv);
-	for (i = 0; r == 0 && i < n; i++)
-		r = audit_job(a, jobs[i]->arg, jobs[i]);
-	if (r == 0)
-		r = inventory_commit(a->inv);
+	v = calloc(n, sizeof(*v));
+	text = calloc(n, sizeof(*text));
+	if (v == NULL || text == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+	} else {
+		for (i = 0; i < n; i++) {
+			struct sign_job *j = jobs[i];
+
+			sr = j->arg;
+			v[i].actor = sr->actor;
+			v[i].operation = "config.sign";
+			v[i].args = text[i][0];
+			v[i].result = text[i][1];
+			if (j->r == 0) {
+				snprintf(text[i][0], sizeof(text[i][0]),
+				    "name=%s bytes=%zu signer=%s", j->name,
+				    j->len, ops_signer_serial(sr->signer->g));
+				snprintf(text[i][1], sizeof(text[i][1]), "ok");
+			} else {
+				snprintf(text[i][0], sizeof(text[i][0]),
+				    "name=%s bytes=%zu", j->name, j->len);
+				snprintf(text[i][1], sizeof(text[i][1]),
+				    "failed: %.500s", j->detail);
+			}
+		}
+		if ((r = inventory_begin(a->inv)) == 0 &&
+		    (r = app_audit_many(a, v, n)) == 0)
+			r = inventory_commit(a->inv);
+	}
 	if ((ok = r == 0) == 0) {
 		dlog(LOG_P_ERR, "api: cannot audit %zu signature%s: %s", n,
 		    n == 1 ? "" : "s", ts_error_detail(r));
 		inventory_rollback(a->inv);
 	}
-	snprintf(a->actor, sizeof(a->actor), "%s", actor);
+	free(v);
+	free(text);
 	for (i = 0; i < n; i++) {
 		sr = jobs[i]->arg;
 		if (--sr->left == 0)
@@ -951,6 +964,23 @@ get_health(struct api *api, struct evhttp_request *req)
 	reply_json(req, 200, o);
 }
 
+/* A reply is headers and body, written as they come: without this the
+ * second part would wait for the client's delayed acknowledgement of the
+ * first, some 40 ms on every kept-alive request. */
+static void
+no_delay(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	struct bufferevent *bev = conn ?
+	    evhttp_connection_get_bufferevent(conn) : NULL;
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	int one = 1;
+
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+}
+
 static void
 route(struct evhttp_request *req, void *arg)
 {
@@ -972,6 +1002,7 @@ route(struct evhttp_request *req, void *arg)
 		return;
 	}
 	node = evhttp_find_header(&q, "node");
+	no_delay(req);
 	caller_of(api, req, &c);
 	snprintf(api->a->actor, sizeof(api->a->actor), "api:%s:%.16s",
 	    c.role ? c.role : "none", c.fp[0] ? c.fp : "-");

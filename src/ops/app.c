@@ -128,6 +128,18 @@ app_audit(struct app *a, const char *operation, int rc, const char *fmt, ...)
 	return r;
 }
 
+int
+app_audit_many(struct app *a, const struct audit_new *v, size_t n)
+{
+	int r;
+
+	if (a->inv == NULL || n == 0)
+		return 0;
+	if ((r = audit_append_many(a->inv, v, n)) != 0)
+		return r;
+	return ops_audit_checkpoint_due(a);
+}
+
 void
 app_drop_key(struct app *a, const struct token_key *key)
 {

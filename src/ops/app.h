@@ -5,6 +5,7 @@
 #ifndef TLVSIGN_OPS_APP_H
 #define TLVSIGN_OPS_APP_H
 
+#include "store/audit.h"
 #include "store/inventory.h"
 #include "token/token.h"
 #include "util/conf.h"
@@ -43,6 +44,10 @@ int app_key_label(const char *purpose, const char *host, char *buf,
  */
 int app_audit(struct app *a, const char *operation, int rc,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Append n prepared entries (each with its own actor and result) in one
+ * go, then a signed checkpoint if one is due. */
+int app_audit_many(struct app *a, const struct audit_new *v, size_t n);
 
 /* Destroy a key pair (and its certificates) after a failure, keeping the
  * failure's detail. */

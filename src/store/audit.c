@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -74,49 +75,56 @@ entry_from_row(sqlite3_stmt *st, struct audit_entry *e)
 	"prev, hash"
 
 int
-audit_append(struct inventory *inv, const char *actor, const char *operation,
-    const char *args, const char *result)
+audit_append_many(struct inventory *inv, const struct audit_new *v, size_t n)
 {
 	sqlite3 *db = inventory_db(inv);
 	sqlite3_stmt *st = NULL;
 	struct audit_entry e;
+	char prev[65];
+	long seq = 1;
+	size_t i;
 	int r = 0, own = sqlite3_get_autocommit(db);
 
 	if (own && (r = inventory_begin(inv)) != 0)
 		return r;
-	memset(&e, 0, sizeof(e));
-	snprintf(e.prev, sizeof(e.prev), "%s", zero_hash);
-	e.seq = 1;
+	snprintf(prev, sizeof(prev), "%s", zero_hash);
 	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq "
 	    "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
 		goto dberr;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		e.seq = (long)sqlite3_column_int64(st, 0) + 1;
-		col(st, 1, e.prev, sizeof(e.prev));
+		seq = (long)sqlite3_column_int64(st, 0) + 1;
+		col(st, 1, prev, sizeof(prev));
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	e.time = time(NULL);
-	snprintf(e.actor, sizeof(e.actor), "%s", actor);
-	snprintf(e.operation, sizeof(e.operation), "%s", operation);
-	snprintf(e.args, sizeof(e.args), "%s", args);
-	snprintf(e.result, sizeof(e.result), "%s", result);
-	sha256_hex(args, strlen(args), e.args_digest);
-	entry_hash(&e, e.hash);
 	if (sqlite3_prepare_v2(db, "INSERT INTO audit(" AUDIT_COLS ") VALUES "
 	    "(?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
 		goto dberr;
-	sqlite3_bind_int64(st, 1, e.seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)e.time);
-	sqlite3_bind_text(st, 3, e.actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, e.operation, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, e.args_digest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, e.args, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, e.result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, e.prev, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, e.hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto dberr;
+	for (i = 0; i < n; i++, seq++) {
+		memset(&e, 0, sizeof(e));
+		e.seq = seq;
+		e.time = time(NULL);
+		snprintf(e.actor, sizeof(e.actor), "%s", v[i].actor);
+		snprintf(e.operation, sizeof(e.operation), "%s", v[i].operation);
+		snprintf(e.args, sizeof(e.args), "%s", v[i].args);
+		snprintf(e.result, sizeof(e.result), "%s", v[i].result);
+		snprintf(e.prev, sizeof(e.prev), "%s", prev);
+		sha256_hex(e.args, strlen(e.args), e.args_digest);
+		entry_hash(&e, e.hash);
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, e.seq);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)e.time);
+		sqlite3_bind_text(st, 3, e.actor, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, e.operation, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, e.args_digest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, e.args, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, e.result, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, e.prev, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, e.hash, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto dberr;
+		memcpy(prev, e.hash, sizeof(prev));
+	}
 	sqlite3_finalize(st);
 	if (own)
 		return inventory_commit(inv);
@@ -128,6 +136,15 @@ dberr:
 	if (own)
 		inventory_rollback(inv);
 	return r;
+}
+
+int
+audit_append(struct inventory *inv, const char *actor, const char *operation,
+    const char *args, const char *result)
+{
+	struct audit_new one = { actor, operation, args, result };
+
+	return audit_append_many(inv, &one, 1);
 }
 
 int

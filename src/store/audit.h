@@ -30,6 +30,15 @@ struct audit_entry {
 int audit_append(struct inventory *inv, const char *actor,
     const char *operation, const char *args, const char *result);
 
+/* Append n entries in this order, chained as n calls of audit_append
+ * would chain them, with one lookup of the last entry and one prepared
+ * statement (a busy service audits its signatures in groups). */
+struct audit_new {
+	const char *actor, *operation, *args, *result;
+};
+int audit_append_many(struct inventory *inv, const struct audit_new *v,
+    size_t n);
+
 /* Entries with time >= since, oldest first. */
 int audit_list(struct inventory *inv, time_t since,
     int (*cb)(const struct audit_entry *, void *), void *arg);
