@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "cutap.h"
+#include "store/audit.h"
 #include "store/inventory.h"
 #include "util/error.h"
 
@@ -720,10 +721,95 @@ test_transactions(void)
 	CU_ASSERT_STRING_EQUAL(got.host, "cucm-sub1");
 }
 
+static int
+collect_entry(const struct audit_entry *e, void *arg)
+{
+	struct audit_entry *v = arg;
+
+	if (e->seq >= 1 && e->seq <= 4)
+		v[e->seq - 1] = *e;
+	return 0;
+}
+
+/* A group of entries is chained exactly as the same entries one by one:
+ * sequence numbers, links, and a chain that verifies; and an entry
+ * altered afterwards is found. */
+static void
+test_audit_many(void)
+{
+	struct audit_new v[3] = {
+		{ "api:publisher:ab", "config.sign", "name=a bytes=1", "ok" },
+		{ "api:publisher:cd", "config.sign", "name=b bytes=2",
+		  "failed: no key" },
+		{ "api:publisher:ab", "config.sign", "name=c bytes=3", "ok" },
+	};
+	struct audit_entry e[4];
+	long count = 0;
+	sqlite3 *db;
+
+	CU_ASSERT_EQUAL_FATAL(fx_setup(1), 0);
+	memset(e, 0, sizeof(e));
+	CU_ASSERT_EQUAL(audit_append(inv, "cli", "init", "", "ok"), 0);
+	CU_ASSERT_EQUAL(audit_append_many(inv, v, 3), 0);
+	CU_ASSERT_EQUAL(audit_verify(inv, &count), 0);
+	CU_ASSERT_EQUAL(count, 4);
+	CU_ASSERT_EQUAL(audit_list(inv, 0, collect_entry, e), 0);
+	CU_ASSERT_STRING_EQUAL(e[1].prev, e[0].hash);
+	CU_ASSERT_STRING_EQUAL(e[2].prev, e[1].hash);
+	CU_ASSERT_STRING_EQUAL(e[3].prev, e[2].hash);
+	CU_ASSERT_STRING_EQUAL(e[2].actor, "api:publisher:cd");
+	CU_ASSERT_STRING_EQUAL(e[2].result, "failed: no key");
+	CU_ASSERT_STRING_EQUAL(e[3].args, "name=c bytes=3");
+	/* nothing at all is a no-op, not an entry */
+	CU_ASSERT_EQUAL(audit_append_many(inv, v, 0), 0);
+	CU_ASSERT_EQUAL(audit_verify(inv, &count), 0);
+	CU_ASSERT_EQUAL(count, 4);
+	/* the middle of the group altered: the chain says so */
+	inventory_close(inv);
+	inv = NULL;
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/inventory.db", dir);
+		CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+		CU_ASSERT_EQUAL(sqlite3_exec(db, "UPDATE audit SET args = "
+		    "'name=x bytes=2' WHERE seq = 3", NULL, NULL, NULL),
+		    SQLITE_OK);
+		sqlite3_close(db);
+	}
+	CU_ASSERT_EQUAL_FATAL(inventory_open(dir, 0, &inv), 0);
+	CU_ASSERT_EQUAL(audit_verify(inv, &count), TS_ERR_SIGNATURE);
+}
+
+/* data_version: the same after this connection's own commits, changed
+ * by another connection's. */
+static void
+test_data_version(void)
+{
+	struct inventory *other = NULL;
+	long long v0, v1, v2;
+	struct node n;
+
+	CU_ASSERT_EQUAL_FATAL(fx_setup(1), 0);
+	add_publisher();
+	CU_ASSERT_EQUAL(inventory_data_version(inv, &v0), 0);
+	CU_ASSERT_EQUAL(inventory_param_set(inv, "tvs.port", "1"), 0);
+	CU_ASSERT_EQUAL(inventory_data_version(inv, &v1), 0);
+	CU_ASSERT_EQUAL(v0, v1);
+	CU_ASSERT_EQUAL_FATAL(inventory_open(dir, 0, &other), 0);
+	n = make_node("cucm-sub2", SVC_TFTP, 0);
+	CU_ASSERT_EQUAL(inventory_node_add(other, &n, NULL), 0);
+	CU_ASSERT_EQUAL(inventory_data_version(inv, &v2), 0);
+	CU_ASSERT_NOT_EQUAL(v1, v2);
+	inventory_close(other);
+}
+
 static const struct {
 	const char *name;
 	CU_TestFunc fn;
 } tests[] = {
+	{ "audit entries appended in a group", test_audit_many },
+	{ "data_version", test_data_version },
 	{ "open without create on an empty directory", test_open_missing },
 	{ "open with create, mode 0600, reopen", test_open_create },
 	{ "newer schema refused", test_open_newer_schema },
