@@ -205,7 +205,7 @@ ops_sign_bytes(struct app *a, const char *node, const char *name,
 /* Files handed to the writer thread at a time; files written between
  * two background syncs. */
 #define WRITER_BATCH 16
-#define SYNC_EVERY 2048
+#define SYNC_EVERY 512
 
 /* One job: a file to sign. */
 struct job {
@@ -517,7 +517,10 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	res->total = n;
 	if ((r = signer_load(a, o->node, &s)) != 0)
 		return r;
-	if ((r = inventory_signed_list(a->inv, collect_known, &ks)) != 0)
+	/* what was signed before matters only when unchanged files are
+	 * skipped */
+	if (!o->all &&
+	    (r = inventory_signed_list(a->inv, collect_known, &ks)) != 0)
 		goto out;
 	memset(&p, 0, sizeof(p));
 	p.a = a;
