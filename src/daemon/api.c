@@ -440,6 +440,27 @@ sign_req_answer(struct sign_req *sr, int audited)
 	sign_req_free(sr);
 }
 
+/* A while after signatures: the checkpoint that the rate limit of
+ * checkpoints put off, so that a burst does not end unsigned. */
+static void
+checkpoint_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *api = arg;
+	int r;
+
+	(void)fd;
+	(void)what;
+	if ((r = inventory_begin(api->a->inv)) == 0 &&
+	    (r = ops_audit_checkpoint_due(api->a)) == 0)
+		r = inventory_commit(api->a->inv);
+	if (r != 0) {
+		dlog(LOG_P_ERR, "api: cannot sign an audit checkpoint: %s",
+		    ts_error_detail(r));
+		inventory_rollback(api->a->inv);
+	}
+	ERR_clear_error();
+}
+
 /* The loop thread: jobs the pool finished. One transaction records them
  * all (a commit is a disk sync); requests whose files are all done are
  * answered after it. */
@@ -490,6 +511,11 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 	}
 	free(v);
 	free(text);
+	if (ok && !evtimer_pending(api->checkpoint, NULL)) {
+		struct timeval later = { 1, 100000 };
+
+		evtimer_add(api->checkpoint, &later);
+	}
 	for (i = 0; i < n; i++) {
 		sr = jobs[i]->arg;
 		if (--sr->left == 0)
@@ -1149,8 +1175,11 @@ api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 		free(api);
 		return r;
 	}
-	if ((api->http = evhttp_new(base)) == NULL) {
+	if ((api->checkpoint = evtimer_new(base, checkpoint_cb, api)) == NULL ||
+	    (api->http = evhttp_new(base)) == NULL) {
 		signpool_stop(api->pool);
+		if (api->checkpoint != NULL)
+			event_free(api->checkpoint);
 		free(api);
 		return ts_error(TS_ERR_NOMEM, "cannot create the HTTP server");
 	}
@@ -1166,6 +1195,7 @@ api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 	    (struct sockaddr *)&ss, &sl) != 0) {
 		evhttp_free(api->http);
 		signpool_stop(api->pool);
+		event_free(api->checkpoint);
 		free(api);
 		return ts_error(TS_ERR_IO, "cannot listen on %s port %u for the "
 		    "HTTPS API", host, port);
@@ -1209,9 +1239,15 @@ api_stop(struct api *api)
 {
 	if (api == NULL)
 		return;
-	/* the last answers go out before the server is freed */
+	/* the last answers go out before the server is freed, and the log
+	 * is left with its checkpoint */
 	signpool_stop(api->pool);
 	signers_flush(api);
+	if (evtimer_pending(api->checkpoint, NULL)) {
+		api->a->checkpoint_at = 0;
+		checkpoint_cb(-1, 0, api);
+	}
+	event_free(api->checkpoint);
 	evhttp_free(api->http);
 	SSL_CTX_free(api->ctx);
 	free(api);

@@ -26,6 +26,7 @@ struct api {
 	struct signpool *pool;      /* signing off the loop */
 	struct signer_ref *signers; /* loaded signers, by node */
 	long long data_version;     /* of the inventory, when they were */
+	struct event *checkpoint;   /* a last audit checkpoint after a burst */
 	int draining;               /* stopping: no new requests */
 };
 

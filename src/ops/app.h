@@ -18,6 +18,9 @@ struct app {
 	/* long operations report here when set (a terminal's progress bar) */
 	void (*progress)(size_t done, size_t total, void *arg);
 	void *progress_arg;
+	/* when this process last signed an automatic audit checkpoint
+	 * (CLOCK_MONOTONIC seconds; 0: never) */
+	double checkpoint_at;
 };
 
 /* Report progress when a reporter is installed. */

@@ -53,10 +53,17 @@ ops_audit_checkpoint(struct app *a, long *seq)
 int
 ops_audit_checkpoint_due(struct app *a)
 {
+	struct timespec ts;
 	char hash[65];
 	long seq, last;
+	double now;
 	int r;
 
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (a->checkpoint_at > 0 &&
+	    now - a->checkpoint_at < AUDIT_CHECKPOINT_SECONDS)
+		return 0;
 	if (a->token == NULL || audit_last(a->inv, &seq, hash) != 0 ||
 	    audit_last_checkpoint(a->inv, &last) != 0 ||
 	    seq - last < AUDIT_CHECKPOINT_EVERY) {
@@ -69,6 +76,8 @@ ops_audit_checkpoint_due(struct app *a)
 		ts_error_clear();
 		return 0;
 	}
+	if (r == 0)
+		a->checkpoint_at = now;
 	return r;
 }
 
