@@ -293,17 +293,22 @@ contains "the backup is audited with the API's officer" "$T/out" "api:officer:"
 
 # signing in parallel: every request answered with its own file, each
 # signature audited once
+# sign_bg FILE NAME OUT: POST /v1/sign in the background as the
+# publisher; the .sgn in OUT.sgn, the status in OUT.code, the pid added to
+# $pids
+sign_bg() {
+	curl -sS -k --cert "$T/publisher.pem" --key "$T/publisher.key" \
+	    -o "$3.sgn" -w '%{http_code}' --data-binary "@$1" \
+	    "https://127.0.0.1:$PORT/v1/sign?filename=$2" >"$3.code" 2>/dev/null &
+	pids="$pids $!"
+}
 n_before=$("$TLVSIGN" audit show | grep -c config.sign)
 pids=
 i=0
 while [ $i -lt 24 ]; do
 	i=$((i + 1))
 	printf '<device>%d</device>\n' "$i" >"$T/par$i.xml"
-	curl -sS -k --cert "$T/publisher.pem" --key "$T/publisher.key" \
-	    -o "$T/par$i.sgn" -w '%{http_code}' --data-binary "@$T/par$i.xml" \
-	    "https://127.0.0.1:$PORT/v1/sign?filename=SEP$(printf '%012d' $i).cnf.xml" \
-	    >"$T/par$i.code" 2>/dev/null &
-	pids="$pids $!"
+	sign_bg "$T/par$i.xml" "SEP$(printf '%012d' $i).cnf.xml" "$T/par$i"
 done
 wait_all=0
 for p in $pids; do wait "$p" || wait_all=1; done
@@ -719,11 +724,7 @@ pids=
 i=0
 while [ $i -lt 32 ]; do
 	i=$((i + 1))
-	curl -sS -k --cert "$T/publisher.pem" --key "$T/publisher.key" \
-	    -o "$T/term$i.sgn" -w '%{http_code}' --data-binary "@$T/par1.xml" \
-	    "https://127.0.0.1:$PORT/v1/sign?filename=term$i.xml" \
-	    >"$T/term$i.code" 2>/dev/null &
-	pids="$pids $!"
+	sign_bg "$T/par1.xml" "term$i.xml" "$T/term$i"
 done
 # the first answer is in: the others are on their way
 i=0
