@@ -14,7 +14,7 @@ struct signpool {
 	void *arg;
 	pthread_mutex_t lock;
 	pthread_cond_t work;
-	struct sign_job *todo, **todo_tail;
+	struct sign_job *queue, **queue_tail;
 	struct sign_job *finished, **finished_tail;
 	size_t pending;              /* the loop thread's count */
 	int stopping;
@@ -31,12 +31,12 @@ worker(void *arg)
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		while (p->todo == NULL && !p->stopping)
+		while (p->queue == NULL && !p->stopping)
 			pthread_cond_wait(&p->work, &p->lock);
-		if ((j = p->todo) == NULL)
+		if ((j = p->queue) == NULL)
 			break;
-		if ((p->todo = j->next) == NULL)
-			p->todo_tail = &p->todo;
+		if ((p->queue = j->next) == NULL)
+			p->queue_tail = &p->queue;
 		pthread_mutex_unlock(&p->lock);
 
 		j->r = ops_signer_sign(p->a, j->signer, j->name, j->data,
@@ -112,7 +112,7 @@ signpool_start(struct event_base *base, struct app *a, unsigned threads,
 	p->a = a;
 	p->done = done;
 	p->arg = arg;
-	p->todo_tail = &p->todo;
+	p->queue_tail = &p->queue;
 	p->finished_tail = &p->finished;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
@@ -141,8 +141,8 @@ signpool_submit(struct signpool *p, struct sign_job *j)
 	j->next = NULL;
 	p->pending++;
 	pthread_mutex_lock(&p->lock);
-	*p->todo_tail = j;
-	p->todo_tail = &j->next;
+	*p->queue_tail = j;
+	p->queue_tail = &j->next;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->lock);
 }
