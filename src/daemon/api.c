@@ -160,6 +160,43 @@ reply_failure(struct evhttp_request *req, int r)
 	reply_error(req, code, error, ts_error_detail(r));
 }
 
+/* 200 with {key: arr} when the listing r succeeded, else its failure. */
+void
+reply_list(struct evhttp_request *req, const char *key, json_t *arr, int r)
+{
+	json_t *o;
+
+	if (r != 0) {
+		json_decref(arr);
+		reply_failure(req, r);
+		return;
+	}
+	o = json_object();
+	json_object_set_new(o, key, arr);
+	reply_json(req, 200, o);
+}
+
+int
+append_json(json_t *arr, json_t *o)
+{
+	return json_array_append_new(arr, o) == 0 ? 0 :
+	    ts_error(TS_ERR_NOMEM, "out of memory");
+}
+
+int
+body_of(struct evhttp_request *req, uint8_t **data, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+
+	*len = evbuffer_get_length(in);
+	*data = *len == 0 ? NULL : evbuffer_pullup(in, (ev_ssize_t)*len);
+	if (*len > 0 && *data == NULL) {
+		reply_error(req, 500, "internal", "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the caller ---- */
 
 static void
@@ -220,24 +257,15 @@ authorise(struct api *api, struct evhttp_request *req,
 static int
 add_cert(const struct cert_row *row, void *arg)
 {
-	return json_array_append_new(arg, cert_row_json(row)) == 0 ? 0 :
-	    ts_error(TS_ERR_NOMEM, "out of memory");
+	return append_json(arg, cert_row_json(row));
 }
 
 static void
 get_certificates(struct api *api, struct evhttp_request *req)
 {
-	json_t *arr = json_array(), *o;
-	int r;
+	json_t *arr = json_array();
 
-	if ((r = inventory_cert_list(api->a->inv, add_cert, arr)) != 0) {
-		json_decref(arr);
-		reply_failure(req, r);
-		return;
-	}
-	o = json_object();
-	json_object_set_new(o, "certificates", arr);
-	reply_json(req, 200, o);
+	reply_list(req, "certificates", arr, inventory_cert_list(api->a->inv, add_cert, arr));
 }
 
 static void
@@ -613,17 +641,14 @@ static int
 post_sign_batch(struct api *api, struct evhttp_request *req,
     const struct caller *c, const char *what, const char *node)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
 	struct sign_batch b;
 	struct sign_req *sr;
 	uint8_t *body;
+	size_t len;
 	int r;
 
-	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
-		reply_error(req, 500, "internal", "out of memory");
+	if (body_of(req, &body, &len) != 0)
 		return 0;
-	}
 	if ((r = apibody_sign_batch_parse(body, len, &b)) != 0) {
 		reply_failure(req, r);
 		return 0;
@@ -658,24 +683,15 @@ node_json(const struct node *n)
 static int
 add_node(const struct node *n, void *arg)
 {
-	return json_array_append_new(arg, node_json(n)) == 0 ? 0 :
-	    ts_error(TS_ERR_NOMEM, "out of memory");
+	return append_json(arg, node_json(n));
 }
 
 static void
 get_nodes(struct api *api, struct evhttp_request *req)
 {
-	json_t *arr = json_array(), *o;
-	int r;
+	json_t *arr = json_array();
 
-	if ((r = inventory_node_list(api->a->inv, add_node, arr)) != 0) {
-		json_decref(arr);
-		reply_failure(req, r);
-		return;
-	}
-	o = json_object();
-	json_object_set_new(o, "nodes", arr);
-	reply_json(req, 200, o);
+	reply_list(req, "nodes", arr, inventory_node_list(api->a->inv, add_node, arr));
 }
 
 /* GET /v1/itl, /v1/ctl: the last publication of a node's file. */
@@ -789,19 +805,16 @@ post_ctl_update(struct api *api, struct evhttp_request *req, int set_mode,
 static void
 post_check(struct api *api, struct evhttp_request *req)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
 	struct check_body cb;
 	struct phone_verdict v;
 	const char *advice;
 	uint8_t *body;
+	size_t len;
 	json_t *o;
 	int r;
 
-	if ((body = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL && len > 0) {
-		reply_error(req, 500, "internal", "out of memory");
+	if (body_of(req, &body, &len) != 0)
 		return;
-	}
 	if ((r = apibody_check_parse(body, len, &cb)) != 0) {
 		reply_failure(req, r);
 		return;
@@ -834,17 +847,15 @@ add_audit(const struct audit_entry *e, void *arg)
 	json_object_set_new(o, "args", json_string(e->args));
 	json_object_set_new(o, "result", json_string(e->result));
 	json_object_set_new(o, "hash", json_string(e->hash));
-	return json_array_append_new(arg, o) == 0 ? 0 :
-	    ts_error(TS_ERR_NOMEM, "out of memory");
+	return append_json(arg, o);
 }
 
 static void
 get_audit(struct api *api, struct evhttp_request *req, const char *since)
 {
-	json_t *arr = json_array(), *o;
+	json_t *arr = json_array();
 	long long t = 0;
 	char *end;
-	int r;
 
 	if (since != NULL) {
 		t = strtoll(since, &end, 10);
@@ -855,14 +866,8 @@ get_audit(struct api *api, struct evhttp_request *req, const char *since)
 			return;
 		}
 	}
-	if ((r = audit_list(api->a->inv, (time_t)t, add_audit, arr)) != 0) {
-		json_decref(arr);
-		reply_failure(req, r);
-		return;
-	}
-	o = json_object();
-	json_object_set_new(o, "entries", arr);
-	reply_json(req, 200, o);
+	reply_list(req, "entries", arr, audit_list(api->a->inv, (time_t)t,
+	    add_audit, arr));
 }
 
 static void
@@ -898,24 +903,15 @@ add_backup(const struct backup_row *b, void *arg)
 	json_object_set_new(o, "size", json_integer((json_int_t)b->size));
 	json_object_set_new(o, "keys", json_integer(b->keys));
 	json_object_set_new(o, "sha256", json_string(b->sha256));
-	return json_array_append_new(arg, o) == 0 ? 0 :
-	    ts_error(TS_ERR_NOMEM, "out of memory");
+	return append_json(arg, o);
 }
 
 static void
 get_backups(struct api *api, struct evhttp_request *req)
 {
-	json_t *arr = json_array(), *o;
-	int r;
+	json_t *arr = json_array();
 
-	if ((r = ops_backup_list(api->a, add_backup, arr)) != 0) {
-		json_decref(arr);
-		reply_failure(req, r);
-		return;
-	}
-	o = json_object();
-	json_object_set_new(o, "backups", arr);
-	reply_json(req, 200, o);
+	reply_list(req, "backups", arr, ops_backup_list(api->a, add_backup, arr));
 }
 
 /* The service never asks a terminal: the passphrase is the configured
@@ -950,20 +946,17 @@ post_backup(struct api *api, struct evhttp_request *req)
 static void
 post_backup_check(struct api *api, struct evhttp_request *req, int inspect)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
 	struct backup_check chk;
 	uint8_t *data;
+	size_t len;
 	json_t *o;
 	int r;
 
+	if (body_of(req, &data, &len) != 0)
+		return;
 	if (len == 0) {
 		reply_error(req, 400, "bad_request", "the request body is the "
 		    "backup file to check; it is empty");
-		return;
-	}
-	if ((data = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL) {
-		reply_error(req, 500, "internal", "out of memory");
 		return;
 	}
 	r = ops_backup_verify_data(api->a, "request body", data, len, NULL,

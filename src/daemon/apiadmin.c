@@ -37,22 +37,6 @@
 
 /* ---- pieces every endpoint here uses ---- */
 
-/* The request body, contiguous in the input buffer; *data NULL when the
- * body is empty. 0, or -1 after a 500 reply. */
-static int
-body_of(struct evhttp_request *req, uint8_t **data, size_t *len)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-
-	*len = evbuffer_get_length(in);
-	*data = *len == 0 ? NULL : evbuffer_pullup(in, (ev_ssize_t)*len);
-	if (*len > 0 && *data == NULL) {
-		reply_error(req, 500, "internal", "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 /* Wipe the request body and drop it: it held a passphrase. */
 static void
 body_wipe(struct evhttp_request *req)
@@ -137,10 +121,25 @@ set_warning(json_t *o, const char *warning)
 
 /* ---- certificates ---- */
 
-static void
-cert_gen_from(const struct certgen_body *b, const char *purpose,
-    const char *node, struct cert_gen *g)
+/* The generate or regenerate request: body and node, into *g (which
+ * points into *b). 0, or -1 after the error reply. */
+static int
+certgen_request(struct evhttp_request *req, const struct evkeyvalq *q,
+    const char *purpose, struct certgen_body *b, struct cert_gen *g)
 {
+	const char *node;
+	uint8_t *data;
+	size_t len;
+	int r;
+
+	if (body_of(req, &data, &len) != 0)
+		return -1;
+	if ((r = apibody_certgen_parse(data, len, b)) != 0) {
+		reply_failure(req, r);
+		return -1;
+	}
+	if (node_of(req, q, b->node, &node) != 0)
+		return -1;
 	memset(g, 0, sizeof(*g));
 	g->purpose = purpose;
 	g->node = node;
@@ -148,6 +147,7 @@ cert_gen_from(const struct certgen_body *b, const char *purpose,
 	g->hash = b->hash[0] != '\0' ? b->hash : NULL;
 	g->years = b->years;
 	g->publish.previous = b->previous;
+	return 0;
 }
 
 /* POST /v1/certificates/PURPOSE/generate: 201 and the new certificate. */
@@ -158,21 +158,11 @@ post_generate(struct api *api, struct evhttp_request *req,
 	struct certgen_body b;
 	struct cert_gen g;
 	struct cert_gen_result res;
-	const char *node;
-	uint8_t *data;
-	size_t len;
 	json_t *o;
 	int r;
 
-	if (body_of(req, &data, &len) != 0)
+	if (certgen_request(req, q, purpose, &b, &g) != 0)
 		return;
-	if ((r = apibody_certgen_parse(data, len, &b)) != 0) {
-		reply_failure(req, r);
-		return;
-	}
-	if (node_of(req, q, b.node, &node) != 0)
-		return;
-	cert_gen_from(&b, purpose, node, &g);
 	if ((r = ops_cert_generate(api->a, &g, &res)) != 0) {
 		admin_failure(req, r, 0);
 		return;
@@ -195,21 +185,11 @@ post_regenerate(struct api *api, struct evhttp_request *req,
 	struct certgen_body b;
 	struct cert_gen g;
 	struct cert_regen_result res;
-	const char *node;
-	uint8_t *data;
-	size_t len;
 	json_t *o;
 	int r;
 
-	if (body_of(req, &data, &len) != 0)
+	if (certgen_request(req, q, purpose, &b, &g) != 0)
 		return;
-	if ((r = apibody_certgen_parse(data, len, &b)) != 0) {
-		reply_failure(req, r);
-		return;
-	}
-	if (node_of(req, q, b.node, &node) != 0)
-		return;
-	cert_gen_from(&b, purpose, node, &g);
 	if ((r = ops_cert_regenerate(api->a, &g, &res)) != 0) {
 		admin_failure(req, r, 1);
 		return;
@@ -596,25 +576,17 @@ post_bulk_import(struct api *api, struct evhttp_request *req)
 static int
 add_trust_row(const struct tvs_trust_row *t, void *arg)
 {
-	return json_array_append_new(arg, tvs_trust_row_json(t)) == 0 ? 0 :
-	    ts_error(TS_ERR_NOMEM, "out of memory");
+	return append_json(arg, tvs_trust_row_json(t));
 }
 
 /* GET /v1/bulk: the certificates imported from other clusters. */
 static void
 get_bulk(struct api *api, struct evhttp_request *req)
 {
-	json_t *arr = json_array(), *o;
-	int r;
+	json_t *arr = json_array();
 
-	if ((r = tvs_trust_list(api->a->inv, add_trust_row, arr)) != 0) {
-		json_decref(arr);
-		reply_failure(req, r);
-		return;
-	}
-	o = json_object();
-	json_object_set_new(o, "certificates", arr);
-	reply_json(req, 200, o);
+	reply_list(req, "certificates", arr,
+	    tvs_trust_list(api->a->inv, add_trust_row, arr));
 }
 
 static int

@@ -5,6 +5,9 @@
 #ifndef TLVSIGN_DAEMON_APIINT_H
 #define TLVSIGN_DAEMON_APIINT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <event2/event.h>
 #include <event2/http.h>
 #include <jansson.h>
@@ -49,6 +52,17 @@ void reply_error(struct evhttp_request *req, int code, const char *error,
 void reply_failure(struct evhttp_request *req, int r);
 /* A publication the phone-trust check refused: 409. */
 void reply_publish_failure(struct evhttp_request *req, int r);
+/* 200 with {key: arr} when the listing r succeeded, else r's failure
+ * (arr is taken over either way). */
+void reply_list(struct evhttp_request *req, const char *key, json_t *arr,
+    int r);
+/* Append o (taken over) to arr: 0, or TS_ERR_NOMEM; for listings'
+ * callbacks. */
+int append_json(json_t *arr, json_t *o);
+/* The request body, contiguous in the input buffer; *data NULL when it
+ * is empty. 0, or -1 after a 500 reply. */
+int body_of(struct evhttp_request *req, uint8_t **data, size_t *len);
+
 /* 1 when the caller may do op; else 0, after a 401/403 reply (a 403 is
  * audited). */
 int authorise(struct api *api, struct evhttp_request *req,

@@ -87,27 +87,59 @@ parse_file(json_t *o, size_t idx, struct sign_batch *b)
 	return 0;
 }
 
+/*
+ * The body as a JSON object of at most max bytes; an empty body is {}
+ * when empty_ok. quiet leaves jansson's text out of the error: it quotes
+ * the token where parsing stopped, which may be part of a secret.
+ */
+static int
+load_object(const uint8_t *body, size_t len, size_t max, int empty_ok,
+    int quiet, json_t **out)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	*out = NULL;
+	if (len > max)
+		return ts_error(TS_ERR_LIMIT, "request body of %zu bytes is "
+		    "over %zu", len, max);
+	if (len == 0 && empty_ok) {
+		if ((*out = json_object()) == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		return 0;
+	}
+	if (len == 0)
+		return ts_error(TS_ERR_FORMAT, "the request body is empty: it "
+		    "is a JSON object");
+	if ((root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
+	    &jerr)) == NULL) {
+		if (quiet)
+			return ts_error(TS_ERR_FORMAT, "request body is not "
+			    "JSON (line %d, column %d)", jerr.line,
+			    jerr.column);
+		return ts_error(TS_ERR_FORMAT, "request body is not JSON: line "
+		    "%d: %s", jerr.line, jerr.text);
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return ts_error(TS_ERR_FORMAT, "request body is not a JSON "
+		    "object");
+	}
+	*out = root;
+	return 0;
+}
+
 int
 apibody_sign_batch_parse(const uint8_t *body, size_t len,
     struct sign_batch *b)
 {
-	json_error_t jerr;
 	json_t *root, *files, *v;
 	size_t i;
 	int r = 0;
 
 	memset(b, 0, sizeof(*b));
-	if (len > SIGN_BATCH_MAX_BODY)
-		return ts_error(TS_ERR_LIMIT, "request body of %zu bytes is over "
-		    "%d", len, SIGN_BATCH_MAX_BODY);
-	if ((root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL)
-		return ts_error(TS_ERR_FORMAT, "request body is not JSON: line "
-		    "%d: %s", jerr.line, jerr.text);
-	if (!json_is_object(root)) {
-		r = ts_error(TS_ERR_FORMAT, "request body is not a JSON object");
-		goto out;
-	}
+	if ((r = load_object(body, len, SIGN_BATCH_MAX_BODY, 0, 0, &root)) != 0)
+		return r;
 	if ((r = only_members(root, "files", NULL, "request body")) != 0)
 		goto out;
 	files = json_object_get(root, "files");
@@ -186,23 +218,13 @@ get_file(json_t *root, const char *key, int required, uint8_t **out,
 int
 apibody_check_parse(const uint8_t *body, size_t len, struct check_body *c)
 {
-	json_error_t jerr;
 	json_t *root, *v;
 	const char *key;
 	int r = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (len > SIGN_BATCH_MAX_BODY)
-		return ts_error(TS_ERR_LIMIT, "request body of %zu bytes is over "
-		    "%d", len, SIGN_BATCH_MAX_BODY);
-	if ((root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL)
-		return ts_error(TS_ERR_FORMAT, "request body is not JSON: line "
-		    "%d: %s", jerr.line, jerr.text);
-	if (!json_is_object(root)) {
-		r = ts_error(TS_ERR_FORMAT, "request body is not a JSON object");
-		goto out;
-	}
+	if ((r = load_object(body, len, SIGN_BATCH_MAX_BODY, 0, 0, &root)) != 0)
+		return r;
 	json_object_foreach(root, key, v) {
 		if (strcmp(key, "from") != 0 && strcmp(key, "ctl") != 0 &&
 		    strcmp(key, "to") != 0) {
@@ -294,48 +316,6 @@ int
 apibody_purpose_name(const char *s)
 {
 	return text_ok(s, 1, 31, host_char);
-}
-
-/*
- * The body as a JSON object of at most max bytes; an empty body is {}
- * when empty_ok. quiet leaves jansson's text out of the error: it quotes
- * the token where parsing stopped, which may be part of a secret.
- */
-static int
-load_object(const uint8_t *body, size_t len, size_t max, int empty_ok,
-    int quiet, json_t **out)
-{
-	json_error_t jerr;
-	json_t *root;
-
-	*out = NULL;
-	if (len > max)
-		return ts_error(TS_ERR_LIMIT, "request body of %zu bytes is "
-		    "over %zu", len, max);
-	if (len == 0 && empty_ok) {
-		if ((*out = json_object()) == NULL)
-			return ts_error(TS_ERR_NOMEM, "out of memory");
-		return 0;
-	}
-	if (len == 0)
-		return ts_error(TS_ERR_FORMAT, "the request body is empty: it "
-		    "is a JSON object");
-	if ((root = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL) {
-		if (quiet)
-			return ts_error(TS_ERR_FORMAT, "request body is not "
-			    "JSON (line %d, column %d)", jerr.line,
-			    jerr.column);
-		return ts_error(TS_ERR_FORMAT, "request body is not JSON: line "
-		    "%d: %s", jerr.line, jerr.text);
-	}
-	if (!json_is_object(root)) {
-		json_decref(root);
-		return ts_error(TS_ERR_FORMAT, "request body is not a JSON "
-		    "object");
-	}
-	*out = root;
-	return 0;
 }
 
 /* Every member of o is one of names (NULL-terminated). */
