@@ -96,4 +96,45 @@ cutap_run(void)
 	return failures ? 1 : 0;
 }
 
+struct cutap_test {
+	const char *name;
+	CU_TestFunc fn;
+};
+
+/* One suite: its name, and what runs before and after it and each test
+ * (NULL: nothing). */
+struct cutap_suite {
+	const char *name;
+	CU_InitializeFunc init;
+	CU_CleanupFunc clean;
+	CU_SetUpFunc setup;
+	CU_TearDownFunc teardown;
+};
+
+/* A test program of one suite: register the n tests and run them; the
+ * exit status. */
+static int __attribute__((unused))
+cutap_main(const struct cutap_suite *su, const struct cutap_test *tests,
+    size_t n)
+{
+	CU_pSuite suite;
+	size_t i;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite_with_setup_and_teardown(su->name, su->init,
+	    su->clean, su->setup, su->teardown)) == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+	return cutap_run();
+fail:
+	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return 1;
+}
+
+#define CUTAP_N(a) (sizeof(a) / sizeof((a)[0]))
+
 #endif

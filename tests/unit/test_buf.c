@@ -344,12 +344,7 @@ test_container_limit(void)
 	free(big);
 }
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct cutap_test tests[] = {
 	{ "u8 getters at the end and one past", test_u8_at_end },
 	{ "u16/u32 big-endian known answers", test_u16_u32_known_answers },
 	{ "get_bytes and sub-readers", test_bytes_and_sub },
@@ -366,19 +361,6 @@ static const struct test tests[] = {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("buf", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "buf" }, tests,
+	    CUTAP_N(tests));
 }

@@ -189,12 +189,7 @@ test_limits(void)
 	}
 }
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct cutap_test tests[] = {
 	{ "base64 known answers and refusals", test_base64 },
 	{ "role names", test_roles },
 	{ "archives accepted and refused", test_parse },
@@ -204,19 +199,6 @@ static const struct test tests[] = {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("bulkcert", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "bulkcert" }, tests,
+	    CUTAP_N(tests));
 }

@@ -1371,10 +1371,7 @@ test_pem_encode(void)
 	X509_free(leaf);
 }
 
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} tests[] = {
+static const struct cutap_test tests[] = {
 	{ "cert_name_for single node", test_name_single },
 	{ "cert_name_for multi-server", test_name_multi },
 	{ "cert_csr_create RSA round trip", test_csr_rsa },
@@ -1403,20 +1400,6 @@ static const struct {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("csr_import", init_suite, clean_suite)) ==
-	    NULL)
-		goto fail;
-	for (i = 0; i < NELEM(tests); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "csr_import", .init = init_suite, .clean = clean_suite }, tests,
+	    CUTAP_N(tests));
 }

@@ -804,10 +804,7 @@ test_data_version(void)
 	inventory_close(other);
 }
 
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} tests[] = {
+static const struct cutap_test tests[] = {
 	{ "audit entries appended in a group", test_audit_many },
 	{ "data_version", test_data_version },
 	{ "open without create on an empty directory", test_open_missing },
@@ -826,20 +823,7 @@ static const struct {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite_with_setup_and_teardown("inventory", NULL,
-	    NULL, fx_make_dir, fx_teardown)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "inventory",
+	    .setup = fx_make_dir, .teardown = fx_teardown }, tests,
+	    CUTAP_N(tests));
 }

@@ -956,10 +956,7 @@ test_bad_arguments(void)
 	tfile_free(&a);
 }
 
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} tests[] = {
+static const struct cutap_test tests[] = {
 	{ "1 first ITL (rule 1)", test_first_itl },
 	{ "2 ITLRecovery regenerated, non-secure cluster",
 	  test_itlrecovery_nonsecure },
@@ -978,19 +975,6 @@ static const struct {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("phone", init_suite, clean_suite)) == NULL)
-		goto fail;
-	for (i = 0; i < NELEM(tests); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "phone", .init = init_suite, .clean = clean_suite }, tests,
+	    CUTAP_N(tests));
 }

@@ -1602,12 +1602,7 @@ test_parse_garbage(void)
 	CU_ASSERT_PTR_NULL(tl.records);
 }
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct cutap_test tests[] = {
 	{ "round trip: RSA records", test_roundtrip_rsa },
 	{ "round trip: EC records, tag 28", test_roundtrip_ec },
 	{ "round trip: certless records", test_roundtrip_certless },
@@ -1640,19 +1635,6 @@ static const struct test tests[] = {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("trustlist", init_suite, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "trustlist", .init = init_suite }, tests,
+	    CUTAP_N(tests));
 }

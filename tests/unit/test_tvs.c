@@ -446,12 +446,7 @@ test_round_trip_requests(void)
 	}
 }
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct cutap_test tests[] = {
 	{ "header fields, id, version, type and length limit", test_header },
 	{ "verify request known answer", test_verify_request },
 	{ "query request known answer", test_query_request },
@@ -465,19 +460,6 @@ static const struct test tests[] = {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("tvs", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "tvs" }, tests,
+	    CUTAP_N(tests));
 }

@@ -1408,10 +1408,7 @@ test_tl_verify_record_key_fallback(void)
 	free(file);
 }
 
-static const struct {
-	const char *name;
-	CU_TestFunc fn;
-} tests[] = {
+static const struct cutap_test tests[] = {
 	{ "purpose_find", test_purpose_find },
 	{ "purpose_check_key RSA table", test_purpose_key_rsa_table },
 	{ "purpose_check_key EC table", test_purpose_key_ec_table },
@@ -1446,19 +1443,6 @@ static const struct {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("x509", init_suite, clean_suite)) == NULL)
-		goto fail;
-	for (i = 0; i < NELEM(tests); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "x509", .init = init_suite, .clean = clean_suite }, tests,
+	    CUTAP_N(tests));
 }
