@@ -983,23 +983,6 @@ get_health(struct api *api, struct evhttp_request *req)
 	reply_json(req, 200, o);
 }
 
-/* A reply is headers and body, written as they come: without this the
- * second part would wait for the client's delayed acknowledgement of the
- * first, some 40 ms on every kept-alive request. */
-static void
-no_delay(struct evhttp_request *req)
-{
-	struct evhttp_connection *conn = evhttp_request_get_connection(req);
-	struct bufferevent *bev = conn ?
-	    evhttp_connection_get_bufferevent(conn) : NULL;
-	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
-	int one = 1;
-
-	if (fd >= 0)
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
-}
-
 static void
 route(struct evhttp_request *req, void *arg)
 {
@@ -1021,7 +1004,6 @@ route(struct evhttp_request *req, void *arg)
 		return;
 	}
 	node = evhttp_find_header(&q, "node");
-	no_delay(req);
 	caller_of(api, req, &c);
 	snprintf(api->a->actor, sizeof(api->a->actor), "api:%s:%.16s",
 	    c.role ? c.role : "none", c.fp[0] ? c.fp : "-");
@@ -1193,6 +1175,12 @@ api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 		return ts_error(TS_ERR_IO, "cannot listen on %s port %u for the "
 		    "HTTPS API", host, port);
 	}
+	/* a reply is headers and body, written as they come: without this
+	 * the second part would wait for the client's delayed acknowledgement
+	 * of the first, some 40 ms on every kept-alive request (accepted
+	 * connections inherit it from the listener) */
+	(void)setsockopt(evhttp_bound_socket_get_fd(sock), IPPROTO_TCP,
+	    TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	api->sock = sock;
 	api->ctx = ctx;
 	*port_out = ntohs(ss.ss_family == AF_INET6 ?
