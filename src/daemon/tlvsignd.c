@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -19,6 +20,7 @@
 #include "ops/app.h"
 #include "ops/tvsresp.h"
 #include "util/error.h"
+#include "util/secret.h"
 #include "x509/cert.h"
 
 #define EXIT_OK 0
@@ -260,6 +262,11 @@ main(int argc, char **argv)
 	int ch, r, check = 0, rc = EXIT_FAIL, i;
 	char *end;
 
+	/* request bodies (a passphrase among them) pass through libevent's
+	 * buffers and jansson's lexer: both wipe what they free. Before
+	 * either allocates anything. */
+	event_set_mem_functions(malloc, secret_realloc, secret_free);
+	json_set_alloc_funcs(malloc, secret_free);
 	memset(&dm, 0, sizeof(dm));
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {

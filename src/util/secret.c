@@ -1,8 +1,9 @@
-/* secret.c - PIN and passphrase input. */
+/* secret.c - PIN and passphrase input, and memory wiped when freed. */
 #include "util/secret.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,39 @@ void
 secret_wipe(void *buf, size_t size)
 {
 	OPENSSL_cleanse(buf, size);
+}
+
+void (*secret_release)(void *) = free;
+
+void
+secret_free(void *p)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	secret_release(p);
+}
+
+void *
+secret_realloc(void *p, size_t n)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return malloc(n);
+	if (n == 0) {
+		secret_free(p);
+		return NULL;
+	}
+	/* realloc(3) may move the block and free the old one unwiped */
+	if ((old = malloc_usable_size(p)) >= n)
+		return p;
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old);
+	secret_free(p);
+	return q;
 }
 
 static void

@@ -27,4 +27,17 @@ int secret_read_confirm(const char *envname, const char *file,
 /* Wipe a secret buffer. */
 void secret_wipe(void *buf, size_t size);
 
+/*
+ * free(3) and realloc(3) that wipe the memory they give back, for
+ * libraries that hold request bodies (and so passphrases) in memory they
+ * free without wiping: tlvsignd hands them to libevent and jansson.
+ * secret_realloc moves the data to a new block and wipes the old one.
+ */
+void secret_free(void *p);
+void *secret_realloc(void *p, size_t n);
+
+/* What secret_free and secret_realloc release wiped blocks with: free(3);
+ * tests put a function there that checks the block is wiped. */
+extern void (*secret_release)(void *);
+
 #endif

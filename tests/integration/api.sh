@@ -4,7 +4,8 @@
 # audit log by role (officer, publisher, auditor) for every role allowed
 # and forbidden; 403 audited; JSON errors; roles reloaded on SIGHUP; the
 # officer's certificates, nodes, bulk certificates and remotekey resets,
-# where no refusal changes anything and no passphrase is kept; a new
+# where no refusal changes anything and no passphrase is kept (not even
+# in the service's memory); a new
 # tomcat certificate served after SIGHUP.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
@@ -676,6 +677,20 @@ for pass in "wrong p12 passphrase 7" "wrong backup passphrase 7" "tab-secret-7" 
 	else
 		ok "\"$pass\" is neither in the log nor in the audit log nor in the state"
 	fi
+done
+# nor in the service's memory: libevent's and jansson's buffers and
+# OpenSSL's record buffers are wiped when freed, the service's own copies
+# when done (the connections are closed by now)
+sleep 0.5
+for f in p12pass bpass; do
+	"$top_builddir/tests/memscan" "$DPID" "$T/$f" >"$T/scan" 2>&1
+	case $? in
+	0) ok "the $f passphrase is not left in the service's memory" ;;
+	77) skip "the $f passphrase is not left in the service's memory" \
+	    "$(cat "$T/scan")" ;;
+	*) cp "$T/scan" "$T/err"
+	   not_ok "the $f passphrase is not left in the service's memory" ;;
+	esac
 done
 
 # other mistakes
