@@ -1119,10 +1119,17 @@ route(struct evhttp_request *req, void *arg)
 		reply_error(req, 404, "not_found", "no such endpoint: see "
 		    "tlvsignd(8)");
 	}
-	/* whatever else a POST did may have changed the signing keys or
-	 * certificates */
-	if (post && strncmp(path ? path : "", "/v1/sign", 8) != 0)
+	/* whatever else a POST did may have changed the signing keys, the
+	 * certificates, the TVS trust store */
+	if (post && strncmp(path ? path : "", "/v1/sign", 8) != 0) {
+		int code = evhttp_request_get_response_code(req);
+
 		signers_flush(api);
+		if (code >= 200 && code < 300 && !api->followed &&
+		    api_follow(api) != 0)
+			ts_error_clear();
+	}
+	api->followed = 0;
 	/* a signing request is logged when it is answered */
 	if (!signing)
 		dlog(LOG_P_INFO, "api %s: %s (%s) -> %d", c.peer, what,
@@ -1200,6 +1207,20 @@ api_set_ctx(struct api *api, SSL_CTX *ctx)
 	SSL_CTX_free(api->ctx);
 	api->ctx = ctx;
 	signers_flush(api);
+}
+
+void
+api_on_change(struct api *api, int (*fn)(void *), void *arg)
+{
+	api->on_change = fn;
+	api->on_change_arg = arg;
+}
+
+int
+api_follow(struct api *api)
+{
+	api->followed = 1;
+	return api->on_change != NULL ? api->on_change(api->on_change_arg) : 0;
 }
 
 void

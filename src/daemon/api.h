@@ -25,6 +25,10 @@ int api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 /* Use this TLS context for new connections (taken over); signers are
  * loaded again. */
 void api_set_ctx(struct api *api, SSL_CTX *ctx);
+/* After a request that may have changed the inventory (a POST other
+ * than signing, answered 2xx), fn(arg) puts what changed in service: it
+ * returns 0 when what is served matches the inventory. */
+void api_on_change(struct api *api, int (*fn)(void *), void *arg);
 /* Stop listening; requests still arriving on open connections get 503.
  * Those in flight go on: run the loop while api_in_flight says some. */
 void api_drain(struct api *api);

@@ -95,7 +95,8 @@ node_of(struct evhttp_request *req, const struct evkeyvalq *q,
 }
 
 /* tlvsignd presents the publisher's TVS and tomcat certificates: a new
- * one is used after a reload (SIGHUP). */
+ * one is put in service before the reply, which says whether that failed
+ * (a reload is needed then). */
 static int
 reload_needed(struct api *api, const struct cert_row *row)
 {
@@ -109,7 +110,13 @@ reload_needed(struct api *api, const struct cert_row *row)
 		ts_error_clear();
 		return 1;
 	}
-	return strcmp(row->host, pub.host) == 0;
+	if (strcmp(row->host, pub.host) != 0)
+		return 0;
+	if (api_follow(api) != 0) {
+		ts_error_clear();
+		return 1;
+	}
+	return 0;
 }
 
 static void

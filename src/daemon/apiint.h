@@ -31,7 +31,14 @@ struct api {
 	long long data_version;     /* of the inventory, when they were */
 	struct event *checkpoint;   /* a last audit checkpoint after a burst */
 	int draining;               /* stopping: no new requests */
+	int (*on_change)(void *);   /* see api_on_change */
+	void *on_change_arg;
+	int followed;               /* this request's change is served */
 };
+
+/* Serve the change this request made now, before it is answered: 0 when
+ * what is served matches the inventory. */
+int api_follow(struct api *api);
 
 struct caller {
 	char fp[65];          /* "" without a client certificate */

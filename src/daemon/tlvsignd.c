@@ -40,7 +40,15 @@ struct daemon {
 	char api_listen[96];
 	struct event_base *base;
 	struct api *api;
+	/* what is served, to see when the inventory changes it: digests of
+	 * the TVS trust store, of the TVS and of the tomcat certificate */
+	uint8_t served[3][32];
+	long long data_version;   /* of the inventory, when last followed */
+	struct event *follow;     /* looks for changes made by tlvsign */
 };
+
+/* How often tlvsignd looks for inventory changes made by tlvsign. */
+#define FOLLOW_SECONDS 2
 
 /* The active TVS certificate of the publisher, and its token key. */
 static int
@@ -144,6 +152,107 @@ snapshot_make(struct daemon *dm, const struct conf *c,
 	return 0;
 }
 
+/* The digest of the certificate a TLS context presents (zeros: none). */
+static void
+ctx_cert_digest(SSL_CTX *ctx, uint8_t out[32])
+{
+	X509 *x = ctx != NULL ? SSL_CTX_get0_certificate(ctx) : NULL;
+	unsigned len;
+
+	memset(out, 0, 32);
+	if (x != NULL && X509_digest(x, EVP_sha256(), out, &len) != 1)
+		memset(out, 0, 32);
+}
+
+static void
+served_tvs(struct daemon *dm, const struct tvsd_snapshot *s)
+{
+	if (tvs_db_digest(&s->db, dm->served[0]) != 0) {
+		/* unknown: the next look replaces it */
+		memset(dm->served[0], 0, 32);
+		ts_error_clear();
+	}
+	ctx_cert_digest(s->ctx, dm->served[1]);
+}
+
+/*
+ * Serve what the inventory holds now: the TVS trust store (certificates
+ * generated, regenerated, imported, bulk-imported) and the TVS and tomcat
+ * certificates, for new connections. What did not change stays as it is,
+ * with its session cache. 0, or the error that kept the old.
+ */
+static int
+follow(struct daemon *dm)
+{
+	struct tvsd_snapshot *s;
+	SSL_CTX *ctx;
+	uint8_t db[32], tvs[32], tomcat[32];
+	int r, ra = 0;
+
+	if ((r = snapshot_make(dm, &dm->app.conf, &s)) != 0) {
+		dlog(LOG_P_WARNING, "the inventory changed; the TVS keeps its "
+		    "trust store and certificate: %s", ts_error_detail(r));
+	} else {
+		ctx_cert_digest(s->ctx, tvs);
+		if (tvs_db_digest(&s->db, db) == 0 &&
+		    memcmp(db, dm->served[0], 32) == 0 &&
+		    memcmp(tvs, dm->served[1], 32) == 0) {
+			tvsd_snapshot_free(s);
+		} else {
+			dlog(LOG_P_NOTICE, "the inventory changed: TVS serves "
+			    "%zu certificates in its trust store%s", s->db.n,
+			    memcmp(tvs, dm->served[1], 32) != 0 ?
+			    ", with the new TVS certificate" : "");
+			served_tvs(dm, s);
+			tvsd_replace(dm->tvs, s);
+		}
+	}
+	if (dm->api == NULL)
+		return r;
+	if ((ra = api_tls_context(&dm->app, &ctx)) != 0) {
+		dlog(LOG_P_WARNING, "the inventory changed; the HTTPS API keeps "
+		    "its certificate: %s", ts_error_detail(ra));
+		return r != 0 ? r : ra;
+	}
+	ctx_cert_digest(ctx, tomcat);
+	if (memcmp(tomcat, dm->served[2], 32) == 0) {
+		SSL_CTX_free(ctx);
+	} else {
+		dlog(LOG_P_NOTICE, "the inventory changed: the HTTPS API "
+		    "presents the new tomcat certificate");
+		memcpy(dm->served[2], tomcat, 32);
+		api_set_ctx(dm->api, ctx);
+	}
+	return r;
+}
+
+/* For the API: after a request that changed the inventory. */
+static int
+follow_api(void *arg)
+{
+	return follow(arg);
+}
+
+/* Changes made by tlvsign (another connection to the inventory). */
+static void
+follow_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *dm = arg;
+	long long v;
+
+	(void)fd;
+	(void)what;
+	if (inventory_data_version(dm->app.inv, &v) != 0) {
+		ts_error_clear();
+		return;
+	}
+	if (v == dm->data_version)
+		return;
+	dm->data_version = v;
+	if (follow(dm) != 0)
+		ts_error_clear();
+}
+
 static void
 reload(struct daemon *dm)
 {
@@ -177,6 +286,7 @@ reload(struct daemon *dm)
 	    "ttl %u, max-connections %u, timeout %u, tls1.0 %s, %zu API "
 	    "clients", s->db.n, s->ttl, s->max_conn, s->timeout,
 	    c.tvs.tls10 ? "yes" : "no", c.napi_clients);
+	served_tvs(dm, s);
 	tvsd_replace(dm->tvs, s);
 	if (strcmp(c.api_listen_text, dm->api_listen) != 0)
 		dlog(LOG_P_WARNING, "reload: [api] listen %s takes effect at "
@@ -187,11 +297,13 @@ reload(struct daemon *dm)
 	if (dm->api != NULL) {
 		SSL_CTX *ctx;
 
-		if ((r = api_tls_context(&dm->app, &ctx)) != 0)
+		if ((r = api_tls_context(&dm->app, &ctx)) != 0) {
 			dlog(LOG_P_WARNING, "reload: the HTTPS API keeps its TLS "
 			    "identity: %s", ts_error_detail(r));
-		else
+		} else {
+			ctx_cert_digest(ctx, dm->served[2]);
 			api_set_ctx(dm->api, ctx);
+		}
 	}
 	notify("READY=1\nSTATUS=reloaded");
 }
@@ -331,6 +443,7 @@ main(int argc, char **argv)
 			dlog(LOG_P_ERR, "cannot start: cannot handle signals");
 			goto out;
 		}
+	served_tvs(&dm, snap);
 	if ((r = tvsd_start(dm.app.conf.tvs.host, dm.app.conf.tvs.port, workers,
 	    snap, &port, &dm.tvs)) != 0) {
 		tvsd_snapshot_free(snap);
@@ -349,21 +462,36 @@ main(int argc, char **argv)
 		if ((r = api_tls_context(&dm.app, &ctx)) != 0) {
 			dlog(LOG_P_WARNING, "HTTPS API not started: %s",
 			    ts_error_detail(r));
-		} else if ((r = api_start(dm.base, &dm.app, ctx,
-		    dm.app.conf.api.host, dm.app.conf.api.port, workers, &port,
-		    &dm.api)) != 0) {
-			SSL_CTX_free(ctx);
-			dlog(LOG_P_ERR, "cannot start: %s", ts_error_detail(r));
-			tvsd_stop(dm.tvs);
-			goto out;
 		} else {
+			ctx_cert_digest(ctx, dm.served[2]);
+			if ((r = api_start(dm.base, &dm.app, ctx,
+			    dm.app.conf.api.host, dm.app.conf.api.port, workers,
+			    &port, &dm.api)) != 0) {
+				SSL_CTX_free(ctx);
+				dlog(LOG_P_ERR, "cannot start: %s",
+				    ts_error_detail(r));
+				tvsd_stop(dm.tvs);
+				goto out;
+			}
 			dlog(LOG_P_NOTICE, "API listening on %s port %u (%zu "
 			    "clients with a role)", dm.app.conf.api.host, port,
 			    dm.app.conf.napi_clients);
+			api_on_change(dm.api, follow_api, &dm);
 		}
+	}
+	/* what tlvsign changes in the inventory is served within
+	 * FOLLOW_SECONDS, without a reload */
+	if (inventory_data_version(dm.app.inv, &dm.data_version) != 0 ||
+	    (dm.follow = event_new(dm.base, -1, EV_PERSIST, follow_cb,
+	    &dm)) == NULL ||
+	    event_add(dm.follow, &(struct timeval){ FOLLOW_SECONDS, 0 }) != 0) {
+		dlog(LOG_P_ERR, "cannot start: cannot watch the inventory");
+		tvsd_stop(dm.tvs);
+		goto out;
 	}
 	notify("READY=1\nSTATUS=serving");
 	event_base_dispatch(dm.base);
+	event_del(dm.follow);
 	if (dm.api != NULL) {
 		struct timeval flush = { 0, 300000 };
 
@@ -383,6 +511,8 @@ out:
 	for (i = 0; i < 3; i++)
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
+	if (dm.follow != NULL)
+		event_free(dm.follow);
 	api_stop(dm.api);
 	if (dm.base != NULL)
 		event_base_free(dm.base);

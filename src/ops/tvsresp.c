@@ -93,6 +93,26 @@ tvs_db_free(struct tvs_db *db)
 	memset(db, 0, sizeof(*db));
 }
 
+int
+tvs_db_digest(const struct tvs_db *db, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t nroles;
+	size_t i;
+	int ok;
+
+	ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	for (i = 0; ok && i < db->n; i++) {
+		nroles = (uint8_t)db->entries[i].nroles;
+		ok = EVP_DigestUpdate(md, db->entries[i].sha256, 32) &&
+		    EVP_DigestUpdate(md, &nroles, 1) &&
+		    EVP_DigestUpdate(md, db->entries[i].roles, nroles);
+	}
+	ok = ok && EVP_DigestFinal_ex(md, out, NULL);
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : ts_error(TS_ERR_CRYPTO, "digest failed");
+}
+
 static const struct tvs_db_entry *
 find_cert(const struct tvs_db *db, const uint8_t *der, size_t len)
 {

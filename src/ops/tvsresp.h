@@ -36,6 +36,9 @@ struct tvs_db {
 int tvs_db_load(struct app *a, struct tvs_db *db);
 int tvs_db_from_store(const struct tvs_store *s, struct tvs_db *db);
 void tvs_db_free(struct tvs_db *db);
+/* A digest of what the store vouches for (each certificate and its
+ * roles, in order): equal digests, equal answers. */
+int tvs_db_digest(const struct tvs_db *db, uint8_t out[32]);
 
 /* What happened, for the log line. */
 struct tvs_outcome {

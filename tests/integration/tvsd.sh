@@ -1,6 +1,7 @@
 #!/bin/sh
 # tlvsignd's TVS listener on 127.0.0.1 with a SoftHSM2 token: verify and
-# query answers for known, unknown and bulk-imported certificates; frames
+# query answers for known, unknown and bulk-imported certificates (served
+# as soon as tlvsign imports them, without a reload); frames
 # that are truncated, of another protocol or version, oversize or with an
 # unknown tag are dropped without a reply and without holding up other
 # clients; the connection cap and deadline; 200 clients at once; TLS
@@ -124,16 +125,21 @@ B cert bulk export --out "$T/b.json" >/dev/null
 run "verify B's ITLRecovery before the import" C verify "$T/b-rec.pem"
 contains "invalid" "$T/out" "invalid"
 run "bulk import of cluster B" "$TLVSIGN" cert bulk import "$T/b.json"
+# served without a reload: the service follows the inventory
+wait_log "the inventory changed: TVS serves 5 certificates in its trust store" &&
+    ok "the imported certificates are served within seconds" ||
+    not_ok "the imported certificates are served within seconds"
+grep -q "reloaded:" "$LOG" && not_ok "without a reload" || ok "without a reload"
+run "verify B's ITLRecovery after the import" C verify "$T/b-rec.pem"
+contains "valid as SAST" "$T/out" "valid roles=0 ttl=3600"
+run "query B's ITLRecovery" C query "$T/b-rec.pem"
+contains "valid, with the certificate" "$T/out" "cert=same"
 kill -HUP "$DPID"
 wait_log "reloaded: 5 certificates in the TVS trust store" &&
     ok "SIGHUP reloads the trust store" || not_ok "SIGHUP reloads the trust store"
 wait_notify 2 "RELOADING=1" && wait_notify 3 "READY=1" &&
     ok "RELOADING=1, then READY=1 to the service manager" ||
     not_ok "RELOADING=1, then READY=1 to the service manager"
-run "verify B's ITLRecovery after the import" C verify "$T/b-rec.pem"
-contains "valid as SAST" "$T/out" "valid roles=0 ttl=3600"
-run "query B's ITLRecovery" C query "$T/b-rec.pem"
-contains "valid, with the certificate" "$T/out" "cert=same"
 
 # malformed frames: dropped without reply, logged, nobody else held up
 frame() { printf "$1" >"$T/frame"; }

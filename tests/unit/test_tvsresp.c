@@ -191,6 +191,52 @@ test_query(void)
 	wbuf_free(&out);
 }
 
+/* The store of one certificate with these roles, and its digest. */
+static int
+digest_of(X509 *x, const uint8_t *roles, size_t nroles, uint8_t out[32])
+{
+	struct tvs_entry e;
+	struct tvs_store s;
+	struct tvs_db d;
+	size_t i;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	e.cert = x;
+	for (i = 0; i < nroles; i++)
+		e.roles[i] = roles[i];
+	e.nroles = nroles;
+	memset(&s, 0, sizeof(s));
+	s.entries = &e;
+	s.n = 1;
+	if ((r = tvs_db_from_store(&s, &d)) != 0)
+		return r;
+	r = tvs_db_digest(&d, out);
+	tvs_db_free(&d);
+	return r;
+}
+
+static void
+test_digest(void)
+{
+	static const uint8_t roles[] = { 3, 21 }, other[] = { 3, 22 };
+	uint8_t d0[32], d1[32], d2[32], d3[32], d4[32], empty[32];
+	struct tvs_db none;
+
+	CHECK(tvs_db_digest(&db, d0) == 0 &&
+	    digest_of(known, roles, 2, d1) == 0, "digests");
+	CHECK(memcmp(d0, d1, 32) == 0, "the same store loaded again: equal");
+	CHECK(digest_of(known, other, 2, d2) == 0 && memcmp(d1, d2, 32) != 0,
+	    "another role: different");
+	CHECK(digest_of(known, roles, 1, d3) == 0 && memcmp(d1, d3, 32) != 0,
+	    "one role fewer: different");
+	CHECK(digest_of(stranger, roles, 2, d4) == 0 &&
+	    memcmp(d1, d4, 32) != 0, "another certificate: different");
+	memset(&none, 0, sizeof(none));
+	CHECK(tvs_db_digest(&none, empty) == 0 && memcmp(empty, d1, 32) != 0,
+	    "an empty store: different");
+}
+
 int
 main(void)
 {
@@ -202,7 +248,9 @@ main(void)
 	    CU_add_test(suite, "verify: known, unknown, malformed",
 	    test_verify) == NULL ||
 	    CU_add_test(suite, "query by subject, issuer and serial",
-	    test_query) == NULL) {
+	    test_query) == NULL ||
+	    CU_add_test(suite, "digest: equal stores, equal digests",
+	    test_digest) == NULL) {
 		printf("Bail out! CUnit: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 1;
