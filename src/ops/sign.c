@@ -2,7 +2,7 @@
 #include "ops/sign.h"
 
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -671,14 +671,17 @@ ops_sign_files(struct app *a, char *const *paths, size_t n,
 	return r;
 }
 
-/* nftw has no context argument: one directory walk at a time. */
-static struct {
+/* The files found under a directory, to be signed. */
+struct walk {
 	struct job *v;
 	size_t n, cap;
 	size_t rootlen;
 	const char *out_dir;
-	int err;
-} walk;
+};
+
+/* Directories nested deeper than this are refused: one is open per
+ * level. */
+#define WALK_DEPTH_MAX 64
 
 static int
 ends_with(const char *s, const char *suffix)
@@ -689,40 +692,89 @@ ends_with(const char *s, const char *suffix)
 }
 
 static int
-visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+walk_add(struct walk *w, const char *path)
 {
-	const char *base = path + ftw->base;
 	struct job *grown;
 
-	(void)st;
-	if (type != FTW_F || base[0] == '.' || ends_with(base, ".sgn") ||
-	    strstr(base, ".tmp.") != NULL || ends_with(base, ".tlv"))
-		return 0;
-	if (walk.n == walk.cap) {
-		walk.cap = walk.cap ? walk.cap * 2 : 1024;
-		if ((grown = realloc(walk.v, walk.cap * sizeof(*grown))) ==
-		    NULL) {
-			walk.err = ts_error(TS_ERR_NOMEM, "out of memory");
-			return 1;
-		}
-		walk.v = grown;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 1024;
+		if ((grown = realloc(w->v, w->cap * sizeof(*grown))) == NULL)
+			return ts_error(TS_ERR_NOMEM, "out of memory");
+		w->v = grown;
 	}
-	memset(&walk.v[walk.n], 0, sizeof(walk.v[0]));
-	if ((walk.v[walk.n].path = strdup(path)) == NULL ||
-	    (walk.v[walk.n].output = output_for(path, path + walk.rootlen + 1,
-	    walk.out_dir)) == NULL) {
-		free(walk.v[walk.n].path);
-		walk.err = ts_error(TS_ERR_NOMEM, "out of memory");
-		return 1;
+	memset(&w->v[w->n], 0, sizeof(w->v[0]));
+	if ((w->v[w->n].path = strdup(path)) == NULL ||
+	    (w->v[w->n].output = output_for(path, path + w->rootlen + 1,
+	    w->out_dir)) == NULL) {
+		free(w->v[w->n].path);
+		return ts_error(TS_ERR_NOMEM, "out of memory");
 	}
-	walk.n++;
+	w->n++;
 	return 0;
+}
+
+/*
+ * Every file under dir, not following symbolic links, without a stat
+ * for each (the directory entry's type says; a file system that does
+ * not tell gets an lstat). Hidden files and directories, .sgn, .tlv and
+ * temporary files hold no configuration files.
+ */
+static int
+walk_dir(struct walk *w, const char *dir, unsigned depth)
+{
+	struct dirent *de;
+	struct stat st;
+	char *path;
+	DIR *d;
+	int r = 0, type;
+
+	if (depth > WALK_DEPTH_MAX)
+		return ts_error(TS_ERR_LIMIT, "%s: directories nested over %d "
+		    "deep", dir, WALK_DEPTH_MAX);
+	if ((d = opendir(dir)) == NULL)
+		return ts_error(TS_ERR_IO, "cannot read the directory %s: %s",
+		    dir, strerror(errno));
+	while (r == 0) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL) {
+			if (errno != 0)
+				r = ts_error(TS_ERR_IO, "cannot read the "
+				    "directory %s: %s", dir, strerror(errno));
+			break;
+		}
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+			break;
+		}
+		type = de->d_type;
+		if (type == DT_UNKNOWN && lstat(path, &st) != 0)
+			r = ts_error(TS_ERR_IO, "cannot read %s: %s", path,
+			    strerror(errno));
+		else if (type == DT_UNKNOWN)
+			type = S_ISDIR(st.st_mode) ? DT_DIR :
+			    S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+		if (r != 0)
+			;
+		else if (type == DT_DIR)
+			r = walk_dir(w, path, depth + 1);
+		else if (type != DT_LNK && !ends_with(de->d_name, ".sgn") &&
+		    strstr(de->d_name, ".tmp.") == NULL &&
+		    !ends_with(de->d_name, ".tlv"))
+			r = walk_add(w, path);
+		free(path);
+	}
+	closedir(d);
+	return r;
 }
 
 int
 ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
     struct sign_result *res)
 {
+	struct walk w;
+	char *root;
 	size_t i;
 	int r;
 
@@ -730,19 +782,18 @@ ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
 	if (o->filename != NULL)
 		return ts_error(TS_ERR_INVALID, "--filename names one file's "
 		    "internal name, not a directory's");
-	memset(&walk, 0, sizeof(walk));
-	walk.rootlen = strlen(dir);
-	while (walk.rootlen > 1 && dir[walk.rootlen - 1] == '/')
-		walk.rootlen--;
-	walk.out_dir = o->out_dir;
-	if (nftw(dir, visit, 32, FTW_PHYS) != 0 && walk.err == 0)
-		r = ts_error(TS_ERR_IO, "cannot read the directory %s: %s", dir,
-		    strerror(errno));
-	else
-		r = walk.err;
+	memset(&w, 0, sizeof(w));
+	w.rootlen = strlen(dir);
+	while (w.rootlen > 1 && dir[w.rootlen - 1] == '/')
+		w.rootlen--;
+	w.out_dir = o->out_dir;
+	if ((root = strndup(dir, w.rootlen)) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	r = walk_dir(&w, root, 0);
+	free(root);
 	/* output directories mirror the input tree */
-	for (i = 0; r == 0 && o->out_dir != NULL && i < walk.n; i++) {
-		char *d = strdup(walk.v[i].output);
+	for (i = 0; r == 0 && o->out_dir != NULL && i < w.n; i++) {
+		char *d = strdup(w.v[i].output);
 
 		if (d == NULL)
 			r = ts_error(TS_ERR_NOMEM, "out of memory");
@@ -751,9 +802,8 @@ ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
 		free(d);
 	}
 	if (r == 0)
-		r = run_jobs(a, walk.v, walk.n, o, res);
-	jobs_free(walk.v, walk.n);
-	memset(&walk, 0, sizeof(walk));
+		r = run_jobs(a, w.v, w.n, o, res);
+	jobs_free(w.v, w.n);
 	return r;
 }
 

@@ -104,6 +104,30 @@ run "sign --dir --out-dir" "$TLVSIGN" sign --dir "$T/cfg" --out-dir "$T/signed-o
 [ -f "$T/signed-out/sub/SEP999999999999.cnf.xml.sgn" ] &&
     ok "--out-dir mirrors the tree" || not_ok "--out-dir mirrors the tree"
 run "a bulk-signed file verifies" "$TLVSIGN" show sgn "$T/cfg/sub/SEP999999999999.cnf.xml.sgn"
+# what --dir takes: files in the tree; not hidden files or directories,
+# .sgn, .tlv, the leftover of an interrupted write, or symbolic links
+mkdir -p "$T/walk/a/b" "$T/walk/.hid"
+for f in one.cnf.xml a/b/two.cnf.xml .hidden.cnf.xml .hid/three.cnf.xml \
+    ITLFile.tlv one.cnf.xml.tmp.AbC123; do
+	echo '<x/>' >"$T/walk/$f"
+done
+ln -s "$T/walk/one.cnf.xml" "$T/walk/link.cnf.xml"
+ln -s "$T/walk/a" "$T/walk/linkdir"
+run "sign --dir DIR/" "$TLVSIGN" sign --dir "$T/walk/"
+contains "takes the two files and nothing else" "$T/out" "2 files: 2 signed"
+[ -f "$T/walk/a/b/two.cnf.xml.sgn" ] && [ ! -e "$T/walk/link.cnf.xml.sgn" ] &&
+    [ ! -e "$T/walk/.hid/three.cnf.xml.sgn" ] && ok "the right .sgn files" ||
+    not_ok "the right .sgn files"
+refuse "sign --dir of a file" 1 "$TLVSIGN" sign --dir "$T/walk/one.cnf.xml"
+contains "says so" "$T/err" "Not a directory"
+refuse "sign --dir of nothing" 1 "$TLVSIGN" sign --dir "$T/nosuch"
+if [ "$(id -u)" -ne 0 ]; then
+	chmod 000 "$T/walk/a"
+	refuse "an unreadable subdirectory is an error" 1 "$TLVSIGN" sign --dir "$T/walk"
+	chmod 755 "$T/walk/a"
+else
+	skip "an unreadable subdirectory is an error" "(root reads every directory)"
+fi
 refuse "sign a missing file" 1 "$TLVSIGN" sign "$T/nosuch.xml"
 refuse "sign: file or --dir" 2 "$TLVSIGN" sign
 
