@@ -20,6 +20,7 @@
 
 #include "daemon/log.h"
 #include "daemon/signpool.h"
+#include "daemon/walsync.h"
 #include "format/apibody.h"
 #include "format/bulkcert.h"
 #include "ops/access.h"
@@ -496,6 +497,43 @@ checkpoint_cb(evutil_socket_t fd, short what, void *arg)
 /* The loop thread: jobs the pool finished. One transaction records them
  * all (a commit is a disk sync); requests whose files are all done are
  * answered after it. */
+/* Signatures audited in one commit, waiting for the log to be synced
+ * before they are answered. */
+struct audited {
+	struct walsync_item item;   /* first: the item is the group */
+	size_t n;
+	struct sign_job *jobs[];
+};
+
+static void
+answer_jobs(struct sign_job **jobs, size_t n, int audited)
+{
+	struct sign_req *sr;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sr = jobs[i]->arg;
+		if (--sr->left == 0)
+			sign_req_answer(sr, audited);
+	}
+}
+
+static void
+synced(struct walsync_item *it, void *arg)
+{
+	struct audited *g = (struct audited *)it;
+
+	(void)arg;
+	answer_jobs(g->jobs, g->n, it->ok);
+	free(g);
+}
+
+/*
+ * Finished signatures: audited in one transaction, then answered. With a
+ * write-ahead log the commit is not synced here: the log thread syncs it
+ * (with whatever else has been committed meanwhile) and the answers go
+ * out after that, so the loop never waits for the disk.
+ */
 static void
 sign_done(struct sign_job **jobs, size_t n, void *arg)
 {
@@ -503,12 +541,20 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 	struct app *a = api->a;
 	struct sign_req *sr;
 	struct audit_new *v;
+	struct audited *g = NULL;
 	char (*text)[2][512];
 	size_t i;
 	int ok, r;
 
 	v = calloc(n, sizeof(*v));
 	text = calloc(n, sizeof(*text));
+	if (api->wal != NULL &&
+	    (g = malloc(sizeof(*g) + n * sizeof(g->jobs[0]))) != NULL &&
+	    inventory_set_synced(a->inv, 0) != 0) {
+		ts_error_clear();
+		free(g);
+		g = NULL;
+	}
 	if (v == NULL || text == NULL) {
 		r = ts_error(TS_ERR_NOMEM, "out of memory");
 	} else {
@@ -541,6 +587,11 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 		    n == 1 ? "" : "s", ts_error_detail(r));
 		inventory_rollback(a->inv);
 	}
+	if (g != NULL && inventory_set_synced(a->inv, 1) != 0) {
+		/* the commit is synced below; later ones might not be */
+		dlog(LOG_P_ERR, "api: %s", ts_error_detail(TS_ERR_STATE));
+		ts_error_clear();
+	}
 	free(v);
 	free(text);
 	if (ok && !evtimer_pending(api->checkpoint, NULL)) {
@@ -548,10 +599,13 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 
 		evtimer_add(api->checkpoint, &later);
 	}
-	for (i = 0; i < n; i++) {
-		sr = jobs[i]->arg;
-		if (--sr->left == 0)
-			sign_req_answer(sr, ok);
+	if (ok && g != NULL) {
+		g->n = n;
+		memcpy(g->jobs, jobs, n * sizeof(jobs[0]));
+		walsync_submit(api->wal, &g->item);
+	} else {
+		free(g);
+		answer_jobs(jobs, n, ok);
 	}
 	ERR_clear_error();
 }
@@ -1161,9 +1215,17 @@ api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 		free(api);
 		return r;
 	}
+	if (inventory_wal_path(a->inv) != NULL &&
+	    (r = walsync_start(base, inventory_wal_path(a->inv), synced, api,
+	    &api->wal)) != 0) {
+		dlog(LOG_P_WARNING, "audit commits are synced on the event "
+		    "loop: %s", ts_error_detail(r));
+		ts_error_clear();
+	}
 	if ((api->checkpoint = evtimer_new(base, checkpoint_cb, api)) == NULL ||
 	    (api->http = evhttp_new(base)) == NULL) {
 		signpool_stop(api->pool);
+		walsync_stop(api->wal);
 		if (api->checkpoint != NULL)
 			event_free(api->checkpoint);
 		free(api);
@@ -1181,6 +1243,7 @@ api_start(struct event_base *base, struct app *a, SSL_CTX *ctx,
 	    (struct sockaddr *)&ss, &sl) != 0) {
 		evhttp_free(api->http);
 		signpool_stop(api->pool);
+		walsync_stop(api->wal);
 		event_free(api->checkpoint);
 		free(api);
 		return ts_error(TS_ERR_IO, "cannot listen on %s port %u for the "
@@ -1237,7 +1300,8 @@ api_drain(struct api *api)
 size_t
 api_in_flight(const struct api *api)
 {
-	return api == NULL ? 0 : signpool_pending(api->pool);
+	return api == NULL ? 0 : signpool_pending(api->pool) +
+	    walsync_pending(api->wal);
 }
 
 void
@@ -1248,6 +1312,7 @@ api_stop(struct api *api)
 	/* the last answers go out before the server is freed, and the log
 	 * is left with its checkpoint */
 	signpool_stop(api->pool);
+	walsync_stop(api->wal);
 	signers_flush(api);
 	if (evtimer_pending(api->checkpoint, NULL)) {
 		api->a->checkpoint_at = 0;

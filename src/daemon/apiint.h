@@ -27,6 +27,7 @@ struct api {
 	struct app *a;
 	SSL_CTX *ctx;
 	struct signpool *pool;      /* signing off the loop */
+	struct walsync *wal;        /* audit commits synced off the loop */
 	struct signer_ref *signers; /* loaded signers, by node */
 	long long data_version;     /* of the inventory, when they were */
 	struct event *checkpoint;   /* a last audit checkpoint after a burst */

@@ -15,6 +15,7 @@
 struct inventory {
 	sqlite3 *db;
 	char *path;
+	char *wal;       /* the write-ahead log, NULL without one */
 };
 
 /* Migration n brings the schema from version n to n + 1. Never edit a
@@ -241,6 +242,29 @@ migrate(struct inventory *inv)
 	return 0;
 }
 
+/* Whether the journal is a write-ahead log (a file system without
+ * shared memory keeps the rollback journal), and its name. */
+static int
+wal_of(struct inventory *inv)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(inv->db, "PRAGMA journal_mode", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		r = ts_error(TS_ERR_STATE, "inventory %s: %s", inv->path,
+		    sqlite3_errmsg(inv->db));
+	} else if ((mode = (const char *)sqlite3_column_text(st, 0)) != NULL &&
+	    strcmp(mode, "wal") == 0 &&
+	    asprintf(&inv->wal, "%s-wal", inv->path) < 0) {
+		inv->wal = NULL;
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 int
 inventory_open(const char *state_dir, int create, struct inventory **out)
 {
@@ -278,7 +302,8 @@ inventory_open(const char *state_dir, int create, struct inventory **out)
 	if ((r = exec(inv, "PRAGMA foreign_keys = ON;"
 	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;")) != 0 ||
-	    (r = migrate(inv)) != 0)
+	    (r = migrate(inv)) != 0 ||
+	    (r = wal_of(inv)) != 0)
 		goto fail;
 	*out = inv;
 	return 0;
@@ -357,6 +382,7 @@ inventory_close(struct inventory *inv)
 	if (inv->db != NULL)
 		sqlite3_close(inv->db);
 	free(inv->path);
+	free(inv->wal);
 	free(inv);
 }
 
@@ -386,6 +412,20 @@ inventory_rollback(struct inventory *inv)
 {
 	if (!sqlite3_get_autocommit(inv->db))
 		exec(inv, "ROLLBACK");
+}
+
+int
+inventory_set_synced(struct inventory *inv, int synced)
+{
+	/* taken at the next BEGIN: inside a transaction it is ignored */
+	return exec(inv, synced ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL");
+}
+
+const char *
+inventory_wal_path(const struct inventory *inv)
+{
+	return inv->wal;
 }
 
 int

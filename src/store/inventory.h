@@ -108,6 +108,18 @@ int inventory_schema_version(struct inventory *inv);
 int inventory_begin(struct inventory *inv);
 int inventory_commit(struct inventory *inv);
 void inventory_rollback(struct inventory *inv);
+
+/*
+ * Group commit, for a caller that must not wait for the disk: with
+ * synced 0, the transactions begun from then on commit without syncing
+ * the write-ahead log, and are durable once that log is synced
+ * (fdatasync of inventory_wal_path); synced 1 goes back to syncing every
+ * commit. inventory_wal_path is NULL when the inventory has no
+ * write-ahead log (its commits are then always synced).
+ */
+int inventory_set_synced(struct inventory *inv, int synced);
+const char *inventory_wal_path(const struct inventory *inv);
+
 /* A number that changes whenever another connection (another tlvsign
  * process) commits a change to the inventory: a cache of what it holds is
  * valid while the number stays. This connection's own commits do not
