@@ -31,6 +31,11 @@ struct walsync {
 static int
 sync_log(struct walsync *w)
 {
+	/* test builds: a disk that takes a second to sync */
+	if (ops_fault("wal_sync_slow") != 0) {
+		ts_error_clear();
+		sleep(1);
+	}
 	if (ops_fault("wal_sync") != 0) {
 		dlog(LOG_P_ERR, "cannot sync %s: %s", w->path,
 		    ts_error_detail(TS_ERR_IO));

@@ -6,7 +6,7 @@
 # officer's certificates, nodes, bulk certificates and remotekey resets,
 # where no refusal changes anything and no passphrase is kept (not even
 # in the service's memory); a new tomcat certificate served at once,
-# without a reload.
+# without a reload; the audit log synced off the event loop.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 
 TLVSIGND=$top_builddir/tlvsignd
@@ -776,5 +776,53 @@ done
 bad=$(grep -cv '^<[0-7]>' "$LOG")
 [ "$bad" -eq 0 ] && ok "every log line has a priority prefix" ||
     not_ok "every log line has a priority prefix ($bad)"
+
+# the audit log is synced off the event loop: a slow disk holds up the
+# signatures waiting for it, not the rest of the service; a failed sync
+# returns no signature
+if faults_built; then
+	start_faulty() {
+		TLVSIGN_FAULT=$1 "$TLVSIGND" 2>"$LOG" &
+		DPID=$!
+		PORT=
+		i=0
+		while [ $i -lt 100 ] && [ -z "$PORT" ]; do
+			sleep 0.1
+			PORT=$(sed -n 's/.*API listening on 127.0.0.1 port \([0-9]*\).*/\1/p' "$LOG")
+			i=$((i + 1))
+		done
+	}
+	LOG=$T/faulty.log
+	start_faulty wal_sync_slow
+	pids=
+	s0=$(date +%s%N)
+	sign_bg "$T/par1.xml" slow.xml "$T/slow"
+	sleep 0.3
+	t0=$(date +%s%N)
+	call none GET /v1/health
+	t1=$(date +%s%N)
+	expect "while a sync takes a second, health answers" 200
+	[ $(((t1 - t0) / 1000000)) -lt 700 ] &&
+	    ok "without waiting for the disk ($(((t1 - t0) / 1000000)) ms)" ||
+	    not_ok "without waiting for the disk ($(((t1 - t0) / 1000000)) ms)"
+	for p in $pids; do wait "$p"; done
+	s1=$(date +%s%N)
+	[ "$(cat "$T/slow.code")" = 200 ] && "$TLVSIGN" show sgn "$T/slow.sgn" >/dev/null 2>&1 &&
+	    ok "the signature is answered" || not_ok "the signature is answered"
+	[ $(((s1 - s0) / 1000000)) -ge 1000 ] &&
+	    ok "once its audit entry is synced ($(((s1 - s0) / 1000000)) ms)" ||
+	    not_ok "once its audit entry is synced ($(((s1 - s0) / 1000000)) ms)"
+	kill -TERM "$DPID"
+	wait "$DPID"
+	start_faulty wal_sync
+	call publisher POST "/v1/sign?filename=nosync.xml" --data-binary "@$T/par1.xml"
+	expect "a failed sync: 500" 500
+	contains "and no signature" "$T/body" "could not be recorded in the audit log"
+	contains "logged" "$LOG" "cannot sync"
+	kill -TERM "$DPID"
+	wait "$DPID"
+else
+	skip "the audit log synced off the event loop" "(no fault points in this build)"
+fi
 
 done_testing
