@@ -2,6 +2,7 @@
 #include "daemon/signpool.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,54 +10,37 @@
 
 struct signpool {
 	struct app *a;
-	struct event *wake;          /* activated by workers: jobs are done */
+	struct handback hb;
 	signpool_done_fn done;
 	void *arg;
-	pthread_mutex_t lock;
-	pthread_cond_t work;
-	struct sign_job *queue, **queue_tail;
-	struct sign_job *finished, **finished_tail;
-	size_t pending;              /* the loop thread's count */
-	int stopping;
 	pthread_t th[64];
 	unsigned nth;
 };
+
+static struct sign_job *
+job_of(struct hb_item *it)
+{
+	return (struct sign_job *)(void *)((char *)it -
+	    offsetof(struct sign_job, link));
+}
 
 static void *
 worker(void *arg)
 {
 	struct signpool *p = arg;
+	struct hb_item *it;
 	struct sign_job *j;
-	int wake;
 
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		while (p->queue == NULL && !p->stopping)
-			pthread_cond_wait(&p->work, &p->lock);
-		if ((j = p->queue) == NULL)
-			break;
-		if ((p->queue = j->next) == NULL)
-			p->queue_tail = &p->queue;
-		pthread_mutex_unlock(&p->lock);
-
+	while ((it = hb_take(&p->hb, 0)) != NULL) {
+		j = job_of(it);
 		j->r = ops_signer_sign(p->a, j->signer, j->name, j->data,
 		    j->len, &j->sgn, &j->sgn_len);
 		if (j->r != 0)
 			snprintf(j->detail, sizeof(j->detail), "%s",
 			    ts_error_detail(j->r));
 		ts_error_clear();
-
-		pthread_mutex_lock(&p->lock);
-		/* one wake-up for all the jobs that finish before the loop
-		 * thread gets to them */
-		wake = p->finished == NULL;
-		j->next = NULL;
-		*p->finished_tail = j;
-		p->finished_tail = &j->next;
-		if (wake)
-			event_active(p->wake, EV_READ, 0);
+		hb_finish(&p->hb, it);
 	}
-	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -65,33 +49,25 @@ static void
 wake_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct signpool *p = arg;
-	struct sign_job *list, *j, **v;
-	size_t n = 0, i;
+	struct hb_item *list, *it;
+	struct sign_job *j, **v;
+	size_t n, i;
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&p->lock);
-	list = p->finished;
-	p->finished = NULL;
-	p->finished_tail = &p->finished;
-	pthread_mutex_unlock(&p->lock);
-	for (j = list; j != NULL; j = j->next)
-		n++;
-	if (n == 0)
+	if ((list = hb_finished(&p->hb, &n)) == NULL)
 		return;
 	if ((v = calloc(n, sizeof(*v))) == NULL) {
 		/* no room for the batch: one job at a time */
-		while (list != NULL) {
-			j = list;
-			list = j->next;
-			p->pending--;
+		while ((it = list) != NULL) {
+			list = it->next;
+			j = job_of(it);
 			p->done(&j, 1, p->arg);
 		}
 		return;
 	}
-	for (i = 0, j = list; j != NULL; j = j->next)
-		v[i++] = j;
-	p->pending -= n;
+	for (i = 0, it = list; it != NULL; it = it->next)
+		v[i++] = job_of(it);
 	p->done(v, n, p->arg);
 	free(v);
 }
@@ -112,11 +88,7 @@ signpool_start(struct event_base *base, struct app *a, unsigned threads,
 	p->a = a;
 	p->done = done;
 	p->arg = arg;
-	p->queue_tail = &p->queue;
-	p->finished_tail = &p->finished;
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->work, NULL);
-	if ((p->wake = event_new(base, -1, 0, wake_cb, p)) == NULL) {
+	if (hb_init(&p->hb, base, wake_cb, p) != 0) {
 		signpool_stop(p);
 		return ts_error(TS_ERR_NOMEM, "cannot create an event");
 	}
@@ -138,19 +110,13 @@ signpool_submit(struct signpool *p, struct sign_job *j)
 	j->detail[0] = '\0';
 	j->sgn = NULL;
 	j->sgn_len = 0;
-	j->next = NULL;
-	p->pending++;
-	pthread_mutex_lock(&p->lock);
-	*p->queue_tail = j;
-	p->queue_tail = &j->next;
-	pthread_cond_signal(&p->work);
-	pthread_mutex_unlock(&p->lock);
+	hb_submit(&p->hb, &j->link);
 }
 
 size_t
 signpool_pending(const struct signpool *p)
 {
-	return p == NULL ? 0 : p->pending;
+	return p == NULL ? 0 : p->hb.pending;
 }
 
 void
@@ -160,17 +126,11 @@ signpool_stop(struct signpool *p)
 
 	if (p == NULL)
 		return;
-	pthread_mutex_lock(&p->lock);
-	p->stopping = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->lock);
+	hb_stop(&p->hb);
 	for (i = 0; i < p->nth; i++)
 		pthread_join(p->th[i], NULL);
-	if (p->wake != NULL) {
+	if (p->hb.wake != NULL)
 		wake_cb(-1, 0, p);
-		event_free(p->wake);
-	}
-	pthread_cond_destroy(&p->work);
-	pthread_mutex_destroy(&p->lock);
+	hb_destroy(&p->hb);
 	free(p);
 }

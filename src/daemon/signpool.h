@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "daemon/handback.h"
 #include "ops/app.h"
 #include "ops/sign.h"
 
@@ -29,7 +30,7 @@ struct sign_job {
 	size_t sgn_len;
 	/* the submitter's */
 	void *arg;
-	struct sign_job *next;      /* queue link, the pool's */
+	struct hb_item link;        /* the pool's */
 };
 
 /* Called on the event loop thread with every job finished since the

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,17 +16,19 @@
 struct walsync {
 	char *path;
 	int fd;                      /* the log, opened at the first sync */
-	struct event *wake;          /* activated by the thread: synced */
+	struct handback hb;
 	walsync_done_fn done;
 	void *arg;
-	pthread_mutex_t lock;
-	pthread_cond_t work;
-	struct walsync_item *queue, **queue_tail;
-	struct walsync_item *finished, **finished_tail;
-	size_t pending;              /* the loop thread's count */
-	int stopping, started;
+	int started;
 	pthread_t th;
 };
+
+static struct walsync_item *
+item_of(struct hb_item *it)
+{
+	return (struct walsync_item *)(void *)((char *)it -
+	    offsetof(struct walsync_item, link));
+}
 
 /* 1 when everything written to the log so far is on the disk. */
 static int
@@ -61,35 +64,17 @@ static void *
 syncer(void *arg)
 {
 	struct walsync *w = arg;
-	struct walsync_item *list, *it;
-	int ok, wake;
+	struct hb_item *list, *it;
+	int ok;
 
-	pthread_mutex_lock(&w->lock);
-	for (;;) {
-		while (w->queue == NULL && !w->stopping)
-			pthread_cond_wait(&w->work, &w->lock);
-		if ((list = w->queue) == NULL)
-			break;
-		w->queue = NULL;
-		w->queue_tail = &w->queue;
-		pthread_mutex_unlock(&w->lock);
-
-		/* whatever is handed over during this sync waits for the
-		 * next one: that is the group */
+	/* whatever is handed over during a sync waits for the next one:
+	 * that is the group */
+	while ((list = hb_take(&w->hb, 1)) != NULL) {
 		ok = sync_log(w);
 		for (it = list; it != NULL; it = it->next)
-			it->ok = ok;
-
-		pthread_mutex_lock(&w->lock);
-		wake = w->finished == NULL;
-		*w->finished_tail = list;
-		for (it = list; it->next != NULL; it = it->next)
-			;
-		w->finished_tail = &it->next;
-		if (wake)
-			event_active(w->wake, EV_READ, 0);
+			item_of(it)->ok = ok;
+		hb_finish(&w->hb, list);
 	}
-	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -98,20 +83,16 @@ static void
 wake_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct walsync *w = arg;
-	struct walsync_item *list, *it;
+	struct hb_item *list, *it;
+	size_t n;
 
 	(void)fd;
 	(void)what;
-	pthread_mutex_lock(&w->lock);
-	list = w->finished;
-	w->finished = NULL;
-	w->finished_tail = &w->finished;
-	pthread_mutex_unlock(&w->lock);
+	list = hb_finished(&w->hb, &n);
 	while ((it = list) != NULL) {
 		list = it->next;
 		it->next = NULL;
-		w->pending--;
-		w->done(it, w->arg);
+		w->done(item_of(it), w->arg);
 	}
 }
 
@@ -130,11 +111,7 @@ walsync_start(struct event_base *base, const char *wal_path,
 	w->fd = -1;
 	w->done = done;
 	w->arg = arg;
-	w->queue_tail = &w->queue;
-	w->finished_tail = &w->finished;
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->work, NULL);
-	if ((w->wake = event_new(base, -1, 0, wake_cb, w)) == NULL) {
+	if (hb_init(&w->hb, base, wake_cb, w) != 0) {
 		walsync_stop(w);
 		return ts_error(TS_ERR_NOMEM, "cannot create an event");
 	}
@@ -151,19 +128,13 @@ void
 walsync_submit(struct walsync *w, struct walsync_item *it)
 {
 	it->ok = 0;
-	it->next = NULL;
-	w->pending++;
-	pthread_mutex_lock(&w->lock);
-	*w->queue_tail = it;
-	w->queue_tail = &it->next;
-	pthread_cond_signal(&w->work);
-	pthread_mutex_unlock(&w->lock);
+	hb_submit(&w->hb, &it->link);
 }
 
 size_t
 walsync_pending(const struct walsync *w)
 {
-	return w == NULL ? 0 : w->pending;
+	return w == NULL ? 0 : w->hb.pending;
 }
 
 void
@@ -171,20 +142,14 @@ walsync_stop(struct walsync *w)
 {
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->stopping = 1;
-	pthread_cond_signal(&w->work);
-	pthread_mutex_unlock(&w->lock);
+	hb_stop(&w->hb);
 	if (w->started)
 		pthread_join(w->th, NULL);
-	if (w->wake != NULL) {
+	if (w->hb.wake != NULL)
 		wake_cb(-1, 0, w);
-		event_free(w->wake);
-	}
+	hb_destroy(&w->hb);
 	if (w->fd >= 0)
 		close(w->fd);
-	pthread_cond_destroy(&w->work);
-	pthread_mutex_destroy(&w->lock);
 	free(w->path);
 	free(w);
 }

@@ -14,9 +14,11 @@
 
 #include <event2/event.h>
 
+#include "daemon/handback.h"
+
 struct walsync_item {
 	int ok;                      /* when handed back: 1 durable */
-	struct walsync_item *next;   /* the module's */
+	struct hb_item link;         /* the module's */
 };
 
 /* Called on the event loop thread for each item, in the order given. */
