@@ -257,7 +257,9 @@ wal_of(struct inventory *inv)
 		    sqlite3_errmsg(inv->db));
 	} else if ((mode = (const char *)sqlite3_column_text(st, 0)) != NULL &&
 	    strcmp(mode, "wal") == 0 &&
-	    asprintf(&inv->wal, "%s-wal", inv->path) < 0) {
+	    /* the full name: it stays right whatever the working directory */
+	    asprintf(&inv->wal, "%s-wal", sqlite3_db_filename(inv->db,
+	    "main")) < 0) {
 		inv->wal = NULL;
 		r = ts_error(TS_ERR_NOMEM, "out of memory");
 	}
