@@ -487,27 +487,21 @@ test_remotekey(void)
 	CHECK(remotekey(big) == TS_ERR_FORMAT, "a passphrase over 255 bytes");
 }
 
+static const struct cutap_test tests[] = {
+	{ "batches accepted", test_accepted },
+	{ "batches refused", test_refused },
+	{ "limits", test_limits },
+	{ "check requests", test_check },
+	{ "generate and regenerate requests", test_certgen },
+	{ "signing requests", test_csr },
+	{ "certificate imports", test_import },
+	{ "new nodes", test_node },
+	{ "remotekey resets", test_remotekey },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("apibody", NULL, NULL)) == NULL ||
-	    CU_add_test(suite, "batches accepted", test_accepted) == NULL ||
-	    CU_add_test(suite, "batches refused", test_refused) == NULL ||
-	    CU_add_test(suite, "limits", test_limits) == NULL ||
-	    CU_add_test(suite, "check requests", test_check) == NULL ||
-	    CU_add_test(suite, "generate and regenerate requests",
-	    test_certgen) == NULL ||
-	    CU_add_test(suite, "signing requests", test_csr) == NULL ||
-	    CU_add_test(suite, "certificate imports", test_import) == NULL ||
-	    CU_add_test(suite, "new nodes", test_node) == NULL ||
-	    CU_add_test(suite, "remotekey resets", test_remotekey) == NULL) {
-		printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 1;
-	}
-	return cutap_run();
+	return cutap_main(&(struct cutap_suite){ .name = "apibody" }, tests,
+	    CUTAP_N(tests));
 }

@@ -320,10 +320,7 @@ test_garbage(void)
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*fn)(void);
-	} tests[] = {
+	static const struct cutap_test tests[] = {
 		{ "encode and parse round trip", test_round_trip },
 		{ "every truncation refused", test_every_truncation },
 		{ "every flipped byte refused", test_every_flipped_byte },
@@ -334,9 +331,6 @@ main(int argc, char **argv)
 		{ "signer compared with a given certificate", test_wrong_anchor },
 		{ "garbage, BER and huge lengths refused", test_garbage },
 	};
-	CU_pSuite suite;
-	size_t i;
-
 	/* `test_backup --write-seed FILE`: the fuzz corpus seed */
 	if (argc == 3 && strcmp(argv[1], "--write-seed") == 0) {
 		FILE *fp;
@@ -347,16 +341,7 @@ main(int argc, char **argv)
 		clean_suite();
 		return 0;
 	}
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("backup", init_suite, clean_suite)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "backup",
+	    .init = init_suite, .clean = clean_suite }, tests,
+	    CUTAP_N(tests));
 }

@@ -135,30 +135,24 @@ test_access(void)
 	    "changing certificates and nodes");
 }
 
+static const struct cutap_test tests[] = {
+	{ "[tvs] and [api] defaults", test_defaults },
+	{ "values and fingerprints", test_values },
+	{ "values refused", test_refused },
+	{ "roles and operations", test_access },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
 	int fd, rc;
 
 	if ((fd = mkstemp(path)) < 0)
 		return 1;
 	close(fd);
 	unsetenv("TLVSIGN_CONF");
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("conf", NULL, NULL)) == NULL ||
-	    CU_add_test(suite, "[tvs] and [api] defaults", test_defaults) ==
-	    NULL ||
-	    CU_add_test(suite, "values and fingerprints", test_values) == NULL ||
-	    CU_add_test(suite, "values refused", test_refused) == NULL ||
-	    CU_add_test(suite, "roles and operations", test_access) == NULL) {
-		printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		unlink(path);
-		return 1;
-	}
-	rc = cutap_run();
+	rc = cutap_main(&(struct cutap_suite){ .name = "conf" }, tests,
+	    CUTAP_N(tests));
 	unlink(path);
 	return rc;
 }

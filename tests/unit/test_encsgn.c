@@ -1015,12 +1015,7 @@ test_stub(void)
 	CU_ASSERT_PTR_NULL(xml);
 }
 
-struct test {
-	const char *name;
-	void (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct cutap_test tests[] = {
 	{ "info block: known answer and round trip", test_info_roundtrip },
 	{ "info block: encode refusals", test_info_encode_refused },
 	{ "header order as FORMATS.md 6", test_header_order },
@@ -1041,20 +1036,8 @@ static const struct test tests[] = {
 int
 main(void)
 {
-	CU_pSuite suite;
-	size_t i;
-
 	fill(d64, sizeof(d64), 21);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("encsgn", init_suite, clean_suite)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	return cutap_run();
-fail:
-	printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return 1;
+	return cutap_main(&(struct cutap_suite){ .name = "encsgn",
+	    .init = init_suite, .clean = clean_suite }, tests,
+	    CUTAP_N(tests));
 }

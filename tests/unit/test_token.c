@@ -370,29 +370,27 @@ test_threads_sign_concurrently(void)
 	EVP_PKEY_free(pub);
 }
 
+static const struct cutap_test tests[] = {
+	{ "initialise twice is refused", test_initialize_twice },
+	{ "find by URI and label", test_find_by_uri_and_label },
+	{ "no PIN read when logged in", test_no_pin_read_when_logged_in },
+	{ "bad key sizes refused", test_generate_refuses_bad_sizes },
+	{ "RSA 2048 generate/sign/verify", test_rsa2048 },
+	{ "RSA 3072 generate/sign/verify", test_rsa3072 },
+	{ "RSA 4096 generate/sign/verify", test_rsa4096 },
+	{ "EC P-256 generate/sign/verify", test_ec256 },
+	{ "EC P-384 generate/sign/verify", test_ec384 },
+	{ "private keys sensitive, extractable, unreadable",
+	  test_private_key_attributes },
+	{ "libp11 EVP_PKEY and module lifetime",
+	  test_evp_pkey_and_module_lifetime },
+	{ "threads sign concurrently", test_threads_sign_concurrently },
+};
+
 int
 main(void)
 {
-	CU_pSuite s;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("token", suite_init, suite_clean);
-	CU_add_test(s, "initialise twice is refused", test_initialize_twice);
-	CU_add_test(s, "find by URI and label", test_find_by_uri_and_label);
-	CU_add_test(s, "no PIN read when logged in",
-	    test_no_pin_read_when_logged_in);
-	CU_add_test(s, "bad key sizes refused", test_generate_refuses_bad_sizes);
-	CU_add_test(s, "RSA 2048 generate/sign/verify", test_rsa2048);
-	CU_add_test(s, "RSA 3072 generate/sign/verify", test_rsa3072);
-	CU_add_test(s, "RSA 4096 generate/sign/verify", test_rsa4096);
-	CU_add_test(s, "EC P-256 generate/sign/verify", test_ec256);
-	CU_add_test(s, "EC P-384 generate/sign/verify", test_ec384);
-	CU_add_test(s, "private keys sensitive, extractable, unreadable",
-	    test_private_key_attributes);
-	CU_add_test(s, "libp11 EVP_PKEY and module lifetime",
-	    test_evp_pkey_and_module_lifetime);
-	CU_add_test(s, "threads sign concurrently",
-	    test_threads_sign_concurrently);
-	return cutap_run();
+	return cutap_main(&(struct cutap_suite){ .name = "token",
+	    .init = suite_init, .clean = suite_clean }, tests,
+	    CUTAP_N(tests));
 }

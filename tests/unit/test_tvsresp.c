@@ -237,23 +237,15 @@ test_digest(void)
 	    "an empty store: different");
 }
 
+static const struct cutap_test tests[] = {
+	{ "verify: known, unknown, malformed", test_verify },
+	{ "query by subject, issuer and serial", test_query },
+	{ "digest: equal stores, equal digests", test_digest },
+};
+
 int
 main(void)
 {
-	CU_pSuite suite;
-
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("tvsresp", setup, teardown)) == NULL ||
-	    CU_add_test(suite, "verify: known, unknown, malformed",
-	    test_verify) == NULL ||
-	    CU_add_test(suite, "query by subject, issuer and serial",
-	    test_query) == NULL ||
-	    CU_add_test(suite, "digest: equal stores, equal digests",
-	    test_digest) == NULL) {
-		printf("Bail out! CUnit: %s\n", CU_get_error_msg());
-		CU_cleanup_registry();
-		return 1;
-	}
-	return cutap_run();
+	return cutap_main(&(struct cutap_suite){ .name = "tvsresp",
+	    .init = setup, .clean = teardown }, tests, CUTAP_N(tests));
 }
