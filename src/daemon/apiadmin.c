@@ -126,6 +126,20 @@ set_warning(json_t *o, const char *warning)
 		json_object_set_new(o, "warning", json_string(warning));
 }
 
+/* The reply of an endpoint that made a certificate: o, its JSON with the
+ * endpoint's own fields, then whether the service could put it in
+ * service, and the warning if any. The row is freed. */
+static void
+reply_cert(struct api *api, struct evhttp_request *req, int code, json_t *o,
+    struct cert_row *row, const char *warning)
+{
+	json_object_set_new(o, "reload_needed",
+	    json_boolean(reload_needed(api, row)));
+	set_warning(o, warning);
+	cert_row_free(row);
+	reply_json(req, code, o);
+}
+
 /* ---- certificates ---- */
 
 /* The generate or regenerate request: body and node, into *g (which
@@ -176,11 +190,7 @@ post_generate(struct api *api, struct evhttp_request *req,
 	}
 	o = cert_row_json(&res.row);
 	json_object_set_new(o, "itl_rebuilt", json_integer(res.itl_rebuilt));
-	json_object_set_new(o, "reload_needed",
-	    json_boolean(reload_needed(api, &res.row)));
-	set_warning(o, res.warning);
-	cert_row_free(&res.row);
-	reply_json(req, 201, o);
+	reply_cert(api, req, 201, o, &res.row, res.warning);
 }
 
 /* POST /v1/certificates/PURPOSE/regenerate: 200 and the new certificate,
@@ -210,11 +220,7 @@ post_regenerate(struct api *api, struct evhttp_request *req,
 	    json_boolean(res.ctl_update_needed));
 	json_object_set_new(o, "signed_by_localkey",
 	    json_boolean(res.localkey));
-	json_object_set_new(o, "reload_needed",
-	    json_boolean(reload_needed(api, &res.row)));
-	set_warning(o, res.warning);
-	cert_row_free(&res.row);
-	reply_json(req, 200, o);
+	reply_cert(api, req, 200, o, &res.row, res.warning);
 }
 
 /* POST /v1/certificates/PURPOSE/csr: 201, the request in PEM; its key
@@ -306,10 +312,7 @@ post_import(struct api *api, struct evhttp_request *req,
 	json_object_set_new(j, "itl_rebuilt", json_integer(res.itl_rebuilt));
 	json_object_set_new(j, "backup_required",
 	    json_boolean(res.backup_required));
-	json_object_set_new(j, "reload_needed",
-	    json_boolean(reload_needed(api, &res.row)));
-	cert_row_free(&res.row);
-	reply_json(req, 200, j);
+	reply_cert(api, req, 200, j, &res.row, NULL);
 }
 
 /* /v1/certificates/PURPOSE/ACTION; 0 when the path is not one. */
