@@ -175,55 +175,83 @@ served_tvs(struct daemon *dm, const struct tvsd_snapshot *s)
 	ctx_cert_digest(s->ctx, dm->served[1]);
 }
 
+/* The digest of the publisher's active certificate for the first of the
+ * purposes it has, from the inventory (no token, no TLS context). */
+static int
+active_cert_digest(struct app *a, const char *const *purposes, size_t n,
+    uint8_t out[32])
+{
+	struct cert_row row;
+	struct node pub;
+	size_t i;
+	int r;
+
+	if ((r = inventory_node_get(a->inv, NULL, &pub)) != 0)
+		return r;
+	for (i = 0; i < n; i++)
+		if ((r = inventory_cert_active(a->inv, pub.id, purposes[i],
+		    &row)) == 0)
+			break;
+	if (r != 0)
+		return r;
+	if (!EVP_Digest(row.der, row.der_len, out, NULL, EVP_sha256(), NULL))
+		r = ts_error(TS_ERR_CRYPTO, "digest failed");
+	cert_row_free(&row);
+	return r;
+}
+
 /*
  * Serve what the inventory holds now: the TVS trust store (certificates
  * generated, regenerated, imported, bulk-imported) and the TVS and tomcat
- * certificates, for new connections. What did not change stays as it is,
- * with its session cache. 0, or the error that kept the old.
+ * certificates, for new connections. What is served is compared first,
+ * from the inventory alone: only what changed is built again (token key,
+ * TLS context), and what did not stays as it is, with its session cache.
+ * 0, or the error that kept the old.
  */
 static int
 follow(struct daemon *dm)
 {
+	static const char *const tvs_purpose[] = { "TVS" };
+	static const char *const api_purposes[] = { "tomcat", "tomcat-ECDSA" };
 	struct tvsd_snapshot *s;
+	struct tvs_db db;
 	SSL_CTX *ctx;
-	uint8_t db[32], tvs[32], tomcat[32];
-	int r, ra = 0;
+	uint8_t now[3][32];
+	int r, ra;
 
-	if ((r = snapshot_make(dm, &dm->app.conf, &s)) != 0) {
-		dlog(LOG_P_WARNING, "the inventory changed; the TVS keeps its "
-		    "trust store and certificate: %s", ts_error_detail(r));
-	} else {
-		ctx_cert_digest(s->ctx, tvs);
-		if (tvs_db_digest(&s->db, db) == 0 &&
-		    memcmp(db, dm->served[0], 32) == 0 &&
-		    memcmp(tvs, dm->served[1], 32) == 0) {
-			tvsd_snapshot_free(s);
-		} else {
+	if ((r = tvs_db_load(&dm->app, &db)) == 0) {
+		r = tvs_db_digest(&db, now[0]);
+		tvs_db_free(&db);
+	}
+	if (r == 0)
+		r = active_cert_digest(&dm->app, tvs_purpose, 1, now[1]);
+	if (r == 0 && memcmp(now, dm->served, 2 * 32) != 0) {
+		if ((r = snapshot_make(dm, &dm->app.conf, &s)) == 0) {
 			dlog(LOG_P_NOTICE, "the inventory changed: TVS serves "
 			    "%zu certificates in its trust store%s", s->db.n,
-			    memcmp(tvs, dm->served[1], 32) != 0 ?
+			    memcmp(now[1], dm->served[1], 32) != 0 ?
 			    ", with the new TVS certificate" : "");
 			served_tvs(dm, s);
 			tvsd_replace(dm->tvs, s);
 		}
 	}
+	if (r != 0)
+		dlog(LOG_P_WARNING, "the inventory changed; the TVS keeps its "
+		    "trust store and certificate: %s", ts_error_detail(r));
 	if (dm->api == NULL)
 		return r;
-	if ((ra = api_tls_context(&dm->app, &ctx)) != 0) {
-		dlog(LOG_P_WARNING, "the inventory changed; the HTTPS API keeps "
-		    "its certificate: %s", ts_error_detail(ra));
-		return r != 0 ? r : ra;
-	}
-	ctx_cert_digest(ctx, tomcat);
-	if (memcmp(tomcat, dm->served[2], 32) == 0) {
-		SSL_CTX_free(ctx);
-	} else {
+	if ((ra = active_cert_digest(&dm->app, api_purposes, 2, now[2])) == 0 &&
+	    memcmp(now[2], dm->served[2], 32) != 0 &&
+	    (ra = api_tls_context(&dm->app, &ctx)) == 0) {
 		dlog(LOG_P_NOTICE, "the inventory changed: the HTTPS API "
 		    "presents the new tomcat certificate");
-		memcpy(dm->served[2], tomcat, 32);
+		ctx_cert_digest(ctx, dm->served[2]);
 		api_set_ctx(dm->api, ctx);
 	}
-	return r;
+	if (ra != 0)
+		dlog(LOG_P_WARNING, "the inventory changed; the HTTPS API keeps "
+		    "its certificate: %s", ts_error_detail(ra));
+	return r != 0 ? r : ra;
 }
 
 /* For the API: after a request that changed the inventory. */
