@@ -1,6 +1,8 @@
 /* tlvsignd.c - the tlvsign network service: the TVS listener, signals,
  * configuration reloads. Front end only: answers come from ops/. */
+#include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 
 static const char usage_text[] =
     "usage: tlvsignd [--config FILE] [--check-config] [--workers N]\n"
+    "                [--scheduling batch|inherit]\n"
     "See tlvsignd(8) and tlvsign.conf(5).\n";
 
 struct daemon {
@@ -46,6 +49,30 @@ struct daemon {
 	long long data_version;   /* of the inventory, when last followed */
 	struct event *follow;     /* looks for changes made by tlvsign */
 };
+
+/*
+ * The service's threads run under SCHED_BATCH. An event loop or a log
+ * syncer that wakes up then does not preempt a signing thread in the
+ * middle of a signature: it waits for the end of that thread's time slice
+ * (a few milliseconds at most) or for it to go idle. On a machine with as
+ * many busy threads as cores, every such preemption is a context switch
+ * taken from the token's signatures. Only the normal policy is changed: a
+ * service started as batch (systemd's CPUSchedulingPolicy=batch), idle or
+ * real-time keeps what it was given. Called before any thread exists, so
+ * that all of them inherit it.
+ */
+static void
+batch_scheduling(void)
+{
+	struct sched_param sp = { 0 };
+	int policy = sched_getscheduler(0);
+
+	if (policy != SCHED_OTHER)
+		return;
+	if (sched_setscheduler(0, SCHED_BATCH, &sp) != 0)
+		dlog(LOG_P_WARNING, "cannot use the batch scheduling policy "
+		    "(%s): the threads keep the normal one", strerror(errno));
+}
 
 /* How often tlvsignd looks for inventory changes made by tlvsign. */
 #define FOLLOW_SECONDS 2
@@ -390,6 +417,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "scheduling", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -399,7 +427,7 @@ main(int argc, char **argv)
 	struct event *sigs[3] = { NULL, NULL, NULL };
 	long cores;
 	unsigned workers = 0, port;
-	int ch, r, check = 0, rc = EXIT_FAIL, i;
+	int ch, r, check = 0, rc = EXIT_FAIL, i, batch = 1;
 	char *end;
 
 	/* request bodies (a passphrase among them) pass through libevent's
@@ -422,6 +450,15 @@ main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 's':
+			if (strcmp(optarg, "batch") == 0 ||
+			    strcmp(optarg, "inherit") == 0) {
+				batch = optarg[0] == 'b';
+				break;
+			}
+			fprintf(stderr, "tlvsignd: --scheduling is batch or "
+			    "inherit (see tlvsignd --help)\n");
+			return EXIT_USAGE;
 		case 'h': fputs(usage_text, stdout); return EXIT_OK;
 		case 'V': printf("tlvsignd %s\n", PACKAGE_VERSION); return EXIT_OK;
 		default:
@@ -442,6 +479,8 @@ main(int argc, char **argv)
 		workers = cores < 1 ? 1 : cores > 16 ? 16 : (unsigned)cores;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (batch)
+		batch_scheduling();
 	if (evthread_use_pthreads() != 0) {
 		dlog(LOG_P_ERR, "libevent has no thread support");
 		return EXIT_FAIL;

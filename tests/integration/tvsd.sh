@@ -43,6 +43,8 @@ refuse "--check-config: listen without a port" 1 "$TLVSIGND" --check-config
 printf 'tls1.0 = maybe\n' | tvs_conf
 refuse "--check-config: tls1.0 is yes or no" 1 "$TLVSIGND" --check-config
 refuse "a usage error" 2 "$TLVSIGND" --bogus
+refuse "--scheduling is batch or inherit" 2 "$TLVSIGND" --scheduling fifo
+contains "which it says" "$T/err" "--scheduling is batch or inherit"
 printf 'ttl = 3600\ntimeout = 3\nmax-connections = 400\n' | tvs_conf
 
 # the service manager's socket: the daemon says when it is ready,
@@ -56,7 +58,7 @@ while [ $i -lt 50 ] && [ ! -S "$NOTIFY_SOCKET" ]; do sleep 0.1; i=$((i + 1)); do
 LOG=$T/daemon.log
 start() {
 	: >"$LOG"
-	"$TLVSIGND" 2>"$LOG" &
+	"$TLVSIGND" "$@" 2>"$LOG" &
 	DPID=$!
 	i=0
 	while [ $i -lt 100 ]; do
@@ -190,6 +192,17 @@ wait_log "max-connections 400, timeout 120, tls1.0 no" ||
 run "200 concurrent clients" C load "$T/CallManager.pem" 200 1
 contains "every one answered" "$T/out" "answered 200 refused 0 lost 0 of 200"
 
+# policies PID: the scheduling policies of its threads (0 normal, 3 batch),
+# from /proc/PID/task/*/stat (field 41)
+policies() {
+	for t in /proc/"$1"/task/*; do
+		sed 's/.*) //' "$t/stat" | awk '{print $39}'
+	done | sort -u | tr '\n' ' '
+}
+p=$(policies "$DPID")
+[ "$p" = "3 " ] && ok "every thread of the service runs under SCHED_BATCH" ||
+    not_ok "every thread of the service runs under SCHED_BATCH (policies $p)"
+
 # resumption: one full handshake, then tickets
 : >"$LOG.mark"
 n0=$(grep -c "full handshake" "$LOG")
@@ -246,6 +259,16 @@ grep -q "^answered [1-9]" "$T/load.out" && ok "requests were answered before the
 contains "stop logged" "$LOG" "<5>stopped"
 wait "$NPID"
 contains "STOPPING=1 to the service manager" "$T/notify.out" "STOPPING=1"
+
+# --scheduling inherit: the policy it was started with
+unset NOTIFY_SOCKET
+start --scheduling inherit && ok "tlvsignd --scheduling inherit starts" ||
+    not_ok "tlvsignd --scheduling inherit starts"
+p=$(policies "$DPID")
+[ "$p" = "0 " ] && ok "--scheduling inherit keeps the normal policy" ||
+    not_ok "--scheduling inherit keeps the normal policy (policies $p)"
+kill -TERM "$DPID"
+wait "$DPID"
 
 # the log: one event per line with a priority, never the PIN
 bad=$(grep -cv '^<[0-7]>' "$LOG")
