@@ -12,6 +12,9 @@
  *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify|handshake
  *       a new TLS connection per request (no resumption): the rate per
  *       second and the 50th and 99th percentile latencies
+ *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify-resume
+ *       the same, each client resuming the session of its previous
+ *       connection (a returning phone); adds the number resumed
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -409,10 +412,11 @@ cmd_hold(unsigned seconds)
 struct bench {
 	X509 *x;
 	int handshake_only;
+	int resume;            /* each connection resumes the previous one */
 	double until;
 	double *lat;           /* seconds, per completed request */
 	size_t n, cap;
-	unsigned failed;
+	unsigned failed, resumed;
 };
 
 static double
@@ -428,15 +432,22 @@ static void *
 bench_thread(void *arg)
 {
 	struct bench *b = arg;
+	SSL_SESSION *sess = NULL;
 	double t0, t1;
 	SSL *ssl;
-	int r;
+	int r, reused = 0;
 
 	while ((t0 = now()) < b->until) {
-		if ((ssl = tls_connect(NULL)) == NULL) {
+		if ((ssl = tls_connect(sess)) == NULL) {
 			r = -1;
 		} else {
 			r = b->handshake_only ? 0 : exchange(ssl, b->x, 0, 1, 0);
+			reused = SSL_session_reused(ssl);
+			/* the response has been read, so a TLS 1.3 ticket too */
+			if (b->resume && r == 0) {
+				SSL_SESSION_free(sess);
+				sess = SSL_get1_session(ssl);
+			}
 			tls_close(ssl);
 		}
 		t1 = now();
@@ -445,9 +456,11 @@ bench_thread(void *arg)
 			b->failed++;
 		} else if (b->n < b->cap) {
 			b->lat[b->n++] = t1 - t0;
+			b->resumed += reused != 0;
 		}
 		pthread_mutex_unlock(&load_lock);
 	}
+	SSL_SESSION_free(sess);
 	return NULL;
 }
 
@@ -470,7 +483,8 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	memset(&b, 0, sizeof(b));
 	b.x = x;
 	b.handshake_only = strcmp(mode, "handshake") == 0;
-	if (!b.handshake_only && strcmp(mode, "verify") != 0)
+	b.resume = strcmp(mode, "verify-resume") == 0;
+	if (!b.handshake_only && !b.resume && strcmp(mode, "verify") != 0)
 		return usage();
 	b.cap = 10000000;
 	if ((b.lat = malloc(b.cap * sizeof(double))) == NULL ||
@@ -492,8 +506,11 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	qsort(b.lat, b.n, sizeof(double), cmp_double);
 	p50 = b.lat[b.n / 2];
 	p99 = b.lat[b.n * 99 / 100];
-	printf("%.1f %.2f %.2f %u\n", (double)b.n / (now() - t0), p50 * 1000,
+	printf("%.1f %.2f %.2f %u", (double)b.n / (now() - t0), p50 * 1000,
 	    p99 * 1000, b.failed);
+	if (b.resume)
+		printf(" %u of %zu", b.resumed, b.n);
+	printf("\n");
 	free(b.lat);
 	return 0;
 }
@@ -504,7 +521,7 @@ usage(void)
 	fprintf(stderr, "usage: tvsclient [--tls1.0] [--server-cert PEM] HOST "
 	    "PORT verify|query CERT | raw FILE | resume CERT N | load CERT "
 	    "CLIENTS REQUESTS | hold SECONDS | bench CERT CLIENTS SECONDS "
-	    "verify|handshake\n");
+	    "verify|handshake|verify-resume\n");
 	return 2;
 }
 
