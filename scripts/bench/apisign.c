@@ -2,9 +2,12 @@
  * apisign - the client of scripts/bench/api: C connections to tlvsignd's
  * HTTPS API, each kept alive and sending POST /v1/sign with the same file
  * again and again for S seconds. Prints the signatures per second and the
- * 50th and 99th percentile latencies in milliseconds.
+ * 50th and 99th percentile latencies in milliseconds. With BATCH (2 to
+ * 256), each request is POST /v1/sign/batch of BATCH copies of the file
+ * under different names, and the reply must hold BATCH signatures; the rate
+ * is still signatures per second, the latencies those of the requests.
  *
- *   apisign HOST PORT CERT KEY FILE CONNECTIONS SECONDS
+ *   apisign HOST PORT CERT KEY FILE CONNECTIONS SECONDS [BATCH]
  */
 #include <netdb.h>
 #include <netinet/in.h>
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #define MAX_LAT 2000000
@@ -27,6 +31,7 @@ static const char *host, *port;
 static SSL_CTX *ctx;
 static char *body;
 static size_t body_len;
+static unsigned batch = 1;
 static double deadline;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long done_ok, failed;
@@ -114,32 +119,83 @@ read_response(SSL *ssl, char *buf, size_t size)
 			return -1;
 		have += (size_t)n;
 	}
-	return status == 200 ? 0 : -1;
+	if (status != 200)
+		return -1;
+	if (batch > 1) {
+		/* as many signatures as files sent */
+		unsigned k = 0;
+		const char *p = buf + hlen;
+
+		buf[have] = '\0';
+		while ((p = strstr(p, "\"sgn\"")) != NULL) {
+			k++;
+			p += 5;
+		}
+		if (k != batch)
+			return -1;
+	}
+	return 0;
+}
+
+/* The request: POST /v1/sign of the file, or /v1/sign/batch of batch
+ * copies of it as JSON ({"files": [{"filename": ..., "data": base64}]}). */
+static char *
+make_request(size_t *len)
+{
+	size_t b64 = 4 * ((body_len + 2) / 3), cap, n = 0;
+	char *req, *json;
+	unsigned i;
+
+	if (batch == 1) {
+		if ((req = malloc(256 + body_len)) == NULL)
+			return NULL;
+		n = (size_t)snprintf(req, 256, "POST /v1/sign?filename="
+		    "SEP001122334455.cnf.xml HTTP/1.1\r\nHost: %s\r\n"
+		    "Content-Type: application/octet-stream\r\n"
+		    "Content-Length: %zu\r\n\r\n", host, body_len);
+		memcpy(req + n, body, body_len);
+		*len = n + body_len;
+		return req;
+	}
+	cap = 64 + batch * (b64 + 80);
+	if ((json = malloc(cap)) == NULL || (req = malloc(cap + 256)) == NULL) {
+		free(json);
+		return NULL;
+	}
+	n = (size_t)snprintf(json, cap, "{\"files\": [");
+	for (i = 0; i < batch; i++) {
+		n += (size_t)snprintf(json + n, cap - n, "%s{\"filename\": "
+		    "\"SEP%012X.cnf.xml\", \"data\": \"", i ? ", " : "", i);
+		n += (size_t)EVP_EncodeBlock((unsigned char *)json + n,
+		    (const unsigned char *)body, (int)body_len);
+		n += (size_t)snprintf(json + n, cap - n, "\"}");
+	}
+	n += (size_t)snprintf(json + n, cap - n, "]}");
+	*len = (size_t)snprintf(req, 256, "POST /v1/sign/batch HTTP/1.1\r\n"
+	    "Host: %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n", host, n);
+	memcpy(req + *len, json, n);
+	*len += n;
+	free(json);
+	return req;
 }
 
 static void *
 client(void *arg)
 {
 	char *req, *buf;
-	size_t rlen;
+	size_t rlen = 0;
 	double t0, *mine;
 	size_t nmine = 0, cap = MAX_LAT / 64;
 	unsigned long ok = 0, bad = 0;
 	SSL *ssl = NULL;
-	int fd = -1, hl;
+	int fd = -1;
 
 	(void)arg;
-	buf = malloc(1 << 20);
+	buf = malloc(4 << 20);
 	mine = malloc(cap * sizeof(*mine));
-	/* the request, headers and body, in one buffer and one TLS record */
-	req = malloc(256 + body_len);
-	hl = req == NULL ? 0 : snprintf(req, 256, "POST /v1/sign?filename="
-	    "SEP001122334455.cnf.xml HTTP/1.1\r\nHost: %s\r\nContent-Type: "
-	    "application/octet-stream\r\nContent-Length: %zu\r\n\r\n", host,
-	    body_len);
-	if (req != NULL)
-		memcpy(req + hl, body, body_len);
-	rlen = (size_t)hl + body_len;
+	/* the request, headers and body, in one buffer */
+	req = make_request(&rlen);
 	while (buf != NULL && mine != NULL && req != NULL && now() < deadline) {
 		if (ssl == NULL) {
 			if ((fd = dial()) < 0 || (ssl = SSL_new(ctx)) == NULL ||
@@ -150,11 +206,11 @@ client(void *arg)
 		}
 		t0 = now();
 		if (write_all(ssl, req, rlen) != 0 ||
-		    read_response(ssl, buf, 1 << 20) != 0) {
+		    read_response(ssl, buf, 4 << 20) != 0) {
 			bad++;
 			goto drop;
 		}
-		ok++;
+		ok += batch;
 		if (nmine < cap)
 			mine[nmine++] = now() - t0;
 		continue;
@@ -198,10 +254,12 @@ main(int argc, char **argv)
 	double t0, t1;
 	FILE *f;
 
-	if (argc != 8 || (conns = atoi(argv[6])) < 1 || conns > 512 ||
-	    (seconds = atoi(argv[7])) < 1) {
+	if ((argc != 8 && argc != 9) || (conns = atoi(argv[6])) < 1 ||
+	    conns > 512 || (seconds = atoi(argv[7])) < 1 ||
+	    (argc == 9 && ((batch = (unsigned)atoi(argv[8])) < 1 ||
+	    batch > 256))) {
 		fprintf(stderr, "usage: apisign HOST PORT CERT KEY FILE "
-		    "CONNECTIONS SECONDS\n");
+		    "CONNECTIONS SECONDS [BATCH]\n");
 		return 2;
 	}
 	host = argv[1];
@@ -228,7 +286,7 @@ main(int argc, char **argv)
 	for (i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	t1 = now();
-	if (done_ok == 0 || failed > done_ok / 100) {
+	if (done_ok == 0 || failed > done_ok / batch / 100) {
 		fprintf(stderr, "apisign: %lu signed, %lu failed\n", done_ok,
 		    failed);
 		return 1;
