@@ -9,10 +9,8 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "store/dbint.h"
 #include "util/error.h"
-
-/* Reach the connection: the audit log lives in the inventory database. */
-sqlite3 *inventory_db(struct inventory *inv);
 
 static const char zero_hash[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -88,18 +86,18 @@ audit_append_many(struct inventory *inv, const struct audit_new *v, size_t n)
 	if (own && (r = inventory_begin(inv)) != 0)
 		return r;
 	snprintf(prev, sizeof(prev), "%s", zero_hash);
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM audit ORDER BY seq "
-	    "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
+	/* kept prepared: a service appends for every request */
+	if ((r = inventory_stmt(inv, "SELECT seq, hash FROM audit ORDER BY "
+	    "seq DESC LIMIT 1", &st)) != 0)
+		goto fail;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		seq = (long)sqlite3_column_int64(st, 0) + 1;
 		col(st, 1, prev, sizeof(prev));
 	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT INTO audit(" AUDIT_COLS ") VALUES "
-	    "(?,?,?,?,?,?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
+	inventory_stmt_done(st);
+	if ((r = inventory_stmt(inv, "INSERT INTO audit(" AUDIT_COLS ") "
+	    "VALUES (?,?,?,?,?,?,?,?,?)", &st)) != 0)
+		goto fail;
 	for (i = 0; i < n; i++, seq++) {
 		memset(&e, 0, sizeof(e));
 		e.seq = seq;
@@ -125,14 +123,15 @@ audit_append_many(struct inventory *inv, const struct audit_new *v, size_t n)
 			goto dberr;
 		memcpy(prev, e.hash, sizeof(prev));
 	}
-	sqlite3_finalize(st);
+	inventory_stmt_done(st);
 	if (own)
 		return inventory_commit(inv);
 	return 0;
 dberr:
 	r = ts_error(TS_ERR_STATE, "cannot write the audit log: %s",
 	    sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+fail:
+	inventory_stmt_done(st);
 	if (own)
 		inventory_rollback(inv);
 	return r;

@@ -10,12 +10,17 @@
 
 #include <sqlite3.h>
 
+#include "store/dbint.h"
 #include "util/error.h"
 
 struct inventory {
 	sqlite3 *db;
 	char *path;
 	char *wal;       /* the write-ahead log, NULL without one */
+	struct {
+		const char *sql;    /* a string constant of the caller's */
+		sqlite3_stmt *st;
+	} cache[INVENTORY_STMT_CACHE];
 };
 
 /* Migration n brings the schema from version n to n + 1. Never edit a
@@ -163,6 +168,52 @@ dberr(struct inventory *inv, const char *what)
 {
 	return ts_error(TS_ERR_STATE, "inventory %s: %s", what,
 	    sqlite3_errmsg(inv->db));
+}
+
+int
+inventory_stmt(struct inventory *inv, const char *sql, sqlite3_stmt **st)
+{
+	size_t i;
+
+	*st = NULL;
+	for (i = 0; i < INVENTORY_STMT_CACHE && inv->cache[i].sql != NULL; i++)
+		if (strcmp(inv->cache[i].sql, sql) == 0) {
+			*st = inv->cache[i].st;
+			return 0;
+		}
+	if (i == INVENTORY_STMT_CACHE)
+		return ts_error(TS_ERR_STATE, "inventory: more than %d kept "
+		    "statements", INVENTORY_STMT_CACHE);
+	if (sqlite3_prepare_v3(inv->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &inv->cache[i].st, NULL) != SQLITE_OK)
+		return dberr(inv, "query");
+	inv->cache[i].sql = sql;
+	*st = inv->cache[i].st;
+	return 0;
+}
+
+void
+inventory_stmt_done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* One statement, kept prepared: a transaction's BEGIN and COMMIT. */
+static int
+exec_kept(struct inventory *inv, const char *sql)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = inventory_stmt(inv, sql, &st)) != 0)
+		return r;
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 :
+	    ts_error(TS_ERR_STATE, "inventory: %s", sqlite3_errmsg(inv->db));
+	inventory_stmt_done(st);
+	return r;
 }
 
 static int
@@ -379,8 +430,12 @@ inventory_exists(const char *state_dir)
 void
 inventory_close(struct inventory *inv)
 {
+	size_t i;
+
 	if (inv == NULL)
 		return;
+	for (i = 0; i < INVENTORY_STMT_CACHE; i++)
+		sqlite3_finalize(inv->cache[i].st);
 	if (inv->db != NULL)
 		sqlite3_close(inv->db);
 	free(inv->path);
@@ -400,13 +455,13 @@ inventory_schema_version(struct inventory *inv)
 int
 inventory_begin(struct inventory *inv)
 {
-	return exec(inv, "BEGIN IMMEDIATE");
+	return exec_kept(inv, "BEGIN IMMEDIATE");
 }
 
 int
 inventory_commit(struct inventory *inv)
 {
-	return exec(inv, "COMMIT");
+	return exec_kept(inv, "COMMIT");
 }
 
 void
@@ -420,7 +475,7 @@ int
 inventory_set_synced(struct inventory *inv, int synced)
 {
 	/* taken at the next BEGIN: inside a transaction it is ignored */
-	return exec(inv, synced ? "PRAGMA synchronous = FULL" :
+	return exec_kept(inv, synced ? "PRAGMA synchronous = FULL" :
 	    "PRAGMA synchronous = NORMAL");
 }
 
@@ -1213,8 +1268,6 @@ inventory_published_before(struct inventory *inv, const char *path,
 	sqlite3_finalize(st);
 	return r;
 }
-
-sqlite3 *inventory_db(struct inventory *inv);
 
 sqlite3 *
 inventory_db(struct inventory *inv)

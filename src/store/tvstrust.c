@@ -7,9 +7,9 @@
 
 #include <sqlite3.h>
 
+#include "store/dbint.h"
 #include "util/error.h"
 
-sqlite3 *inventory_db(struct inventory *inv);
 
 static int
 dberr(struct inventory *inv, const char *what)
