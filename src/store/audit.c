@@ -94,7 +94,7 @@ audit_append_many(struct inventory *inv, const struct audit_new *v, size_t n)
 		seq = (long)sqlite3_column_int64(st, 0) + 1;
 		col(st, 1, prev, sizeof(prev));
 	}
-	inventory_stmt_done(st);
+	inventory_stmt_done(inv, st);
 	if ((r = inventory_stmt(inv, "INSERT INTO audit(" AUDIT_COLS ") "
 	    "VALUES (?,?,?,?,?,?,?,?,?)", &st)) != 0)
 		goto fail;
@@ -123,7 +123,7 @@ audit_append_many(struct inventory *inv, const struct audit_new *v, size_t n)
 			goto dberr;
 		memcpy(prev, e.hash, sizeof(prev));
 	}
-	inventory_stmt_done(st);
+	inventory_stmt_done(inv, st);
 	if (own)
 		return inventory_commit(inv);
 	return 0;
@@ -131,7 +131,7 @@ dberr:
 	r = ts_error(TS_ERR_STATE, "cannot write the audit log: %s",
 	    sqlite3_errmsg(db));
 fail:
-	inventory_stmt_done(st);
+	inventory_stmt_done(inv, st);
 	if (own)
 		inventory_rollback(inv);
 	return r;

@@ -15,13 +15,14 @@ sqlite3 *inventory_db(struct inventory *inv);
  * A statement prepared once and kept until inventory_close, for the SQL
  * that a service runs for every request (each sqlite3_prepare parses it
  * again). Returned reset, without bindings; the caller steps it and then
- * calls inventory_stmt_done, never sqlite3_finalize. Up to
- * INVENTORY_STMT_CACHE different texts; past that, or when sql does not
- * prepare, TS_ERR_STATE.
+ * hands it to inventory_stmt_done, never to sqlite3_finalize. Up to
+ * INVENTORY_STMT_CACHE different texts are kept; past that, a statement
+ * is prepared for this use alone and finalized by inventory_stmt_done.
+ * TS_ERR_STATE when sql does not prepare.
  */
 #define INVENTORY_STMT_CACHE 16
 int inventory_stmt(struct inventory *inv, const char *sql,
     sqlite3_stmt **st);
-void inventory_stmt_done(sqlite3_stmt *st);
+void inventory_stmt_done(struct inventory *inv, sqlite3_stmt *st);
 
 #endif

@@ -181,9 +181,9 @@ inventory_stmt(struct inventory *inv, const char *sql, sqlite3_stmt **st)
 			*st = inv->cache[i].st;
 			return 0;
 		}
-	if (i == INVENTORY_STMT_CACHE)
-		return ts_error(TS_ERR_STATE, "inventory: more than %d kept "
-		    "statements", INVENTORY_STMT_CACHE);
+	if (i == INVENTORY_STMT_CACHE)    /* no room: for this use alone */
+		return sqlite3_prepare_v2(inv->db, sql, -1, st, NULL) ==
+		    SQLITE_OK ? 0 : dberr(inv, "query");
 	if (sqlite3_prepare_v3(inv->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 	    &inv->cache[i].st, NULL) != SQLITE_OK)
 		return dberr(inv, "query");
@@ -193,12 +193,19 @@ inventory_stmt(struct inventory *inv, const char *sql, sqlite3_stmt **st)
 }
 
 void
-inventory_stmt_done(sqlite3_stmt *st)
+inventory_stmt_done(struct inventory *inv, sqlite3_stmt *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	for (i = 0; i < INVENTORY_STMT_CACHE; i++)
+		if (inv->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	sqlite3_finalize(st);
 }
 
 /* One statement, kept prepared: a transaction's BEGIN and COMMIT. */
@@ -212,7 +219,7 @@ exec_kept(struct inventory *inv, const char *sql)
 		return r;
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 :
 	    ts_error(TS_ERR_STATE, "inventory: %s", sqlite3_errmsg(inv->db));
-	inventory_stmt_done(st);
+	inventory_stmt_done(inv, st);
 	return r;
 }
 

@@ -18,6 +18,7 @@
 
 #include "cutap.h"
 #include "store/audit.h"
+#include "store/dbint.h"
 #include "store/inventory.h"
 #include "util/error.h"
 
@@ -804,7 +805,61 @@ test_data_version(void)
 	inventory_close(other);
 }
 
+/* Statements kept prepared: the same one for the same text, given back
+ * reset and without bindings; a text that does not prepare takes no
+ * place; past the cache's size, statements for one use; transactions and
+ * the audit log unharmed when it is full. */
+static void
+test_kept_statements(void)
+{
+	static const char *const texts[INVENTORY_STMT_CACHE + 1] = {
+		"SELECT 1", "SELECT 2", "SELECT 3", "SELECT 4", "SELECT 5",
+		"SELECT 6", "SELECT 7", "SELECT 8", "SELECT 9", "SELECT 10",
+		"SELECT 11", "SELECT 12", "SELECT 13", "SELECT 14",
+		"SELECT 15", "SELECT 16", "SELECT 17" };
+	char copy[] = "SELECT ?";
+	sqlite3_stmt *a, *b, *v[INVENTORY_STMT_CACHE + 1];
+	struct node n;
+	long count;
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(fx_setup(1), 0);
+	CU_ASSERT_EQUAL_FATAL(inventory_stmt(inv, "SELECT ?", &a), 0);
+	sqlite3_bind_int(a, 1, 5);
+	CU_ASSERT_EQUAL(sqlite3_step(a), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_int(a, 0), 5);
+	inventory_stmt_done(inv, a);
+	/* the same text (not the same string) finds the same statement */
+	CU_ASSERT_EQUAL(inventory_stmt(inv, copy, &b), 0);
+	CU_ASSERT_PTR_EQUAL(a, b);
+	CU_ASSERT_EQUAL(sqlite3_step(b), SQLITE_ROW);
+	CU_ASSERT_EQUAL(sqlite3_column_type(b, 0), SQLITE_NULL);
+	inventory_stmt_done(inv, b);
+	CU_ASSERT_EQUAL(inventory_stmt(inv, "SELEC 1", &a), TS_ERR_STATE);
+	CU_ASSERT_PTR_NULL(a);
+	/* fill the cache and go past it: each text still answers */
+	for (i = 0; i < INVENTORY_STMT_CACHE + 1; i++) {
+		CU_ASSERT_EQUAL_FATAL(inventory_stmt(inv, texts[i], &v[i]), 0);
+		CU_ASSERT_EQUAL(sqlite3_step(v[i]), SQLITE_ROW);
+		CU_ASSERT_EQUAL(sqlite3_column_int(v[i], 0), (int)i + 1);
+		inventory_stmt_done(inv, v[i]);
+	}
+	CU_ASSERT_EQUAL(inventory_stmt(inv, texts[INVENTORY_STMT_CACHE - 2],
+	    &a), 0);
+	CU_ASSERT_PTR_EQUAL(a, v[INVENTORY_STMT_CACHE - 2]);
+	inventory_stmt_done(inv, a);
+	CU_ASSERT_EQUAL(inventory_begin(inv), 0);
+	n = make_node("cucm-sub3", SVC_TFTP, 0);
+	CU_ASSERT_EQUAL(inventory_node_add(inv, &n, NULL), 0);
+	CU_ASSERT_EQUAL(inventory_commit(inv), 0);
+	CU_ASSERT_EQUAL(audit_append(inv, "test", "op", "a=1", "ok"), 0);
+	CU_ASSERT_EQUAL(audit_append(inv, "test", "op", "a=2", "ok"), 0);
+	CU_ASSERT_EQUAL(audit_verify(inv, &count), 0);
+	CU_ASSERT_EQUAL(count, 2);
+}
+
 static const struct cutap_test tests[] = {
+	{ "statements kept prepared", test_kept_statements },
 	{ "audit entries appended in a group", test_audit_many },
 	{ "data_version", test_data_version },
 	{ "open without create on an empty directory", test_open_missing },
