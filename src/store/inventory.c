@@ -498,10 +498,11 @@ inventory_data_version(struct inventory *inv, long long *v)
 	sqlite3_stmt *st = NULL;
 	int ok;
 
-	ok = sqlite3_prepare_v2(inv->db, "PRAGMA data_version", -1, &st,
-	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+	/* kept prepared: the service asks before every signature */
+	ok = inventory_stmt(inv, "PRAGMA data_version", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW;
 	*v = ok ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
+	inventory_stmt_done(inv, st);
 	return ok ? 0 : ts_error(TS_ERR_STATE, "inventory: %s",
 	    sqlite3_errmsg(inv->db));
 }
