@@ -18,7 +18,7 @@ struct inventory {
 	char *path;
 	char *wal;       /* the write-ahead log, NULL without one */
 	struct {
-		const char *sql;    /* a string constant of the caller's */
+		char *sql;          /* its own copy of the text */
 		sqlite3_stmt *st;
 	} cache[INVENTORY_STMT_CACHE];
 };
@@ -181,13 +181,17 @@ inventory_stmt(struct inventory *inv, const char *sql, sqlite3_stmt **st)
 			*st = inv->cache[i].st;
 			return 0;
 		}
-	if (i == INVENTORY_STMT_CACHE)    /* no room: for this use alone */
+	/* no room (or no memory for the copy): for this use alone */
+	if (i == INVENTORY_STMT_CACHE ||
+	    (inv->cache[i].sql = strdup(sql)) == NULL)
 		return sqlite3_prepare_v2(inv->db, sql, -1, st, NULL) ==
 		    SQLITE_OK ? 0 : dberr(inv, "query");
 	if (sqlite3_prepare_v3(inv->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &inv->cache[i].st, NULL) != SQLITE_OK)
+	    &inv->cache[i].st, NULL) != SQLITE_OK) {
+		free(inv->cache[i].sql);
+		inv->cache[i].sql = NULL;
 		return dberr(inv, "query");
-	inv->cache[i].sql = sql;
+	}
 	*st = inv->cache[i].st;
 	return 0;
 }
@@ -441,8 +445,10 @@ inventory_close(struct inventory *inv)
 
 	if (inv == NULL)
 		return;
-	for (i = 0; i < INVENTORY_STMT_CACHE; i++)
+	for (i = 0; i < INVENTORY_STMT_CACHE; i++) {
 		sqlite3_finalize(inv->cache[i].st);
+		free(inv->cache[i].sql);
+	}
 	if (inv->db != NULL)
 		sqlite3_close(inv->db);
 	free(inv->path);
