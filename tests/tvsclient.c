@@ -10,8 +10,9 @@
  *   tvsclient ... HOST PORT load CERT CLIENTS REQUESTS
  *   tvsclient ... HOST PORT hold SECONDS     (TLS up, send nothing)
  *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify|handshake
- *       a new TLS connection per request (no resumption): the rate per
- *       second and the 50th and 99th percentile latencies
+ *       CLIENTS connections in flight at once from one thread, a new TLS
+ *       connection per request (no resumption): the rate per second, the
+ *       50th and 99th percentile latencies and the failures
  *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify-resume
  *       the same, each client resuming the session of its previous
  *       connection (a returning phone); adds the number resumed
@@ -25,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -202,6 +204,25 @@ out:
 	return r;
 }
 
+/* A response frame that parses and answers request id of its kind: 0. */
+static int
+response_check(const uint8_t *buf, size_t len, int query, uint32_t id,
+    struct tvs_response *s)
+{
+	if (tvs_response_parse(buf, len, s) != 0) {
+		fprintf(stderr, "tvsclient: bad response: %s\n",
+		    ts_error_detail(TS_ERR_FORMAT));
+		return -1;
+	}
+	if (s->hdr.type != (query ? TVS_QUERY_RESPONSE : TVS_VERIFY_RESPONSE) ||
+	    ((uint32_t)s->hdr.id[0] << 24 | (uint32_t)s->hdr.id[1] << 16 |
+	    (uint32_t)s->hdr.id[2] << 8 | s->hdr.id[3]) != id) {
+		fprintf(stderr, "tvsclient: response type or id mismatch\n");
+		return -1;
+	}
+	return 0;
+}
+
 /* One request on ssl: 0 answered (printed when verbose), 1 sent but not
  * answered in full, -1 not sent. */
 static int
@@ -221,17 +242,8 @@ exchange(SSL *ssl, X509 *x, int query, uint32_t id, int verbose)
 	wbuf_free(&w);
 	if (read_frame(ssl, buf, sizeof(buf), &len) != 0)
 		return 1;
-	if (tvs_response_parse(buf, len, &s) != 0) {
-		fprintf(stderr, "tvsclient: bad response: %s\n",
-		    ts_error_detail(TS_ERR_FORMAT));
+	if (response_check(buf, len, query, id, &s) != 0)
 		return 1;
-	}
-	if (s.hdr.type != (query ? TVS_QUERY_RESPONSE : TVS_VERIFY_RESPONSE) ||
-	    ((uint32_t)s.hdr.id[0] << 24 | (uint32_t)s.hdr.id[1] << 16 |
-	    (uint32_t)s.hdr.id[2] << 8 | s.hdr.id[3]) != id) {
-		fprintf(stderr, "tvsclient: response type or id mismatch\n");
-		return 1;
-	}
 	if (!verbose)
 		return 0;
 	if (s.status != TVS_STATUS_VALID) {
@@ -409,14 +421,36 @@ cmd_hold(unsigned seconds)
 	return k > 0 ? 1 : 0;
 }
 
+/*
+ * The bench: one thread holds CLIENTS connections in flight on epoll, the
+ * way a load generator does, each starting its next connection as soon as
+ * its answer is in. A thread per client would measure, on a machine with
+ * few cores, how the scheduler shares them among the clients as much as
+ * the server.
+ */
+enum { B_HANDSHAKE, B_WRITE, B_READ };
+
+struct bconn {
+	int fd;
+	SSL *ssl;
+	SSL_SESSION *sess;     /* to resume on the next connection */
+	int state;
+	uint32_t events;       /* what epoll waits for on fd */
+	double t0;
+	size_t got;
+	uint8_t buf[TVS_HEADER_LEN + TVS_MAX_PAYLOAD];
+};
+
 struct bench {
-	X509 *x;
+	int ep;
 	int handshake_only;
 	int resume;            /* each connection resumes the previous one */
+	const uint8_t *req;
+	size_t req_len;
 	double until;
 	double *lat;           /* seconds, per completed request */
 	size_t n, cap;
-	unsigned failed, resumed;
+	unsigned failed, resumed, open;
 };
 
 static double
@@ -428,40 +462,153 @@ now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void *
-bench_thread(void *arg)
+static void
+bconn_end(struct bench *b, struct bconn *c, int ok)
 {
-	struct bench *b = arg;
-	SSL_SESSION *sess = NULL;
-	double t0, t1;
-	SSL *ssl;
-	int r, reused = 0;
+	double t1 = now();
 
-	while ((t0 = now()) < b->until) {
-		if ((ssl = tls_connect(sess)) == NULL) {
-			r = -1;
-		} else {
-			r = b->handshake_only ? 0 : exchange(ssl, b->x, 0, 1, 0);
-			reused = SSL_session_reused(ssl);
-			/* the response has been read, so a TLS 1.3 ticket too */
-			if (b->resume && r == 0) {
-				SSL_SESSION_free(sess);
-				sess = SSL_get1_session(ssl);
-			}
-			tls_close(ssl);
-		}
-		t1 = now();
-		pthread_mutex_lock(&load_lock);
-		if (r != 0) {
-			b->failed++;
-		} else if (b->n < b->cap) {
-			b->lat[b->n++] = t1 - t0;
-			b->resumed += reused != 0;
-		}
-		pthread_mutex_unlock(&load_lock);
+	if (ok && b->n < b->cap) {
+		b->lat[b->n++] = t1 - c->t0;
+		b->resumed += SSL_session_reused(c->ssl) != 0;
+	} else if (!ok) {
+		b->failed++;
 	}
-	SSL_SESSION_free(sess);
-	return NULL;
+	/* the ticket came before the answer, so the session is complete */
+	if (ok && b->resume) {
+		SSL_SESSION_free(c->sess);
+		c->sess = SSL_get1_session(c->ssl);
+	}
+	if (ok)
+		(void)SSL_shutdown(c->ssl);   /* close_notify; no wait */
+	ERR_clear_error();
+	SSL_free(c->ssl);
+	close(c->fd);                       /* leaves the epoll set too */
+	c->ssl = NULL;
+	c->fd = -1;
+	b->open--;
+}
+
+static int
+bconn_start(struct bench *b, struct bconn *c)
+{
+	struct sockaddr_in sa;
+	int one = 1;
+
+	c->t0 = now();
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+	    (c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) < 0)
+		return -1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
+	    errno != EINPROGRESS) || (c->ssl = SSL_new(ctx)) == NULL) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_connect_state(c->ssl);
+	if (c->sess != NULL)
+		SSL_set_session(c->ssl, c->sess);
+	c->state = B_HANDSHAKE;
+	c->got = 0;
+	/* the connect is done when the socket can be written */
+	c->events = EPOLLOUT;
+	b->open++;
+	{
+		struct epoll_event ev = { .events = c->events, .data.ptr = c };
+
+		if (epoll_ctl(b->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+			bconn_end(b, c, 0);
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Run c as far as it goes without waiting: 1 done (answered or failed),
+ * 0 waiting for epoll. */
+static int
+bconn_step(struct bench *b, struct bconn *c)
+{
+	struct tvs_response s;
+	uint32_t want;
+	size_t need;
+	int k;
+
+	for (;;) {
+		if (c->state == B_HANDSHAKE) {
+			k = SSL_do_handshake(c->ssl);
+			if (k == 1) {
+				X509 *peer = SSL_get0_peer_certificate(c->ssl);
+
+				if (server_cert != NULL && (peer == NULL ||
+				    X509_cmp(peer, server_cert) != 0)) {
+					fprintf(stderr, "tvsclient: the server "
+					    "presents another certificate\n");
+					break;
+				}
+				if (b->handshake_only) {
+					bconn_end(b, c, 1);
+					return 1;
+				}
+				c->state = B_WRITE;
+				continue;
+			}
+		} else if (c->state == B_WRITE) {
+			/* a retried SSL_write has the same arguments */
+			k = SSL_write(c->ssl, b->req, (int)b->req_len);
+			if (k > 0) {
+				c->state = B_READ;
+				continue;
+			}
+		} else {
+			need = TVS_HEADER_LEN;
+			if (c->got >= TVS_HEADER_LEN) {
+				need += (size_t)(c->buf[8] << 8 | c->buf[9]);
+				if (need > sizeof(c->buf))
+					break;
+				if (c->got == need) {
+					if (response_check(c->buf, c->got, 0,
+					    1, &s) != 0)
+						break;
+					bconn_end(b, c, 1);
+					return 1;
+				}
+			}
+			k = SSL_read(c->ssl, c->buf + c->got,
+			    (int)(need - c->got));
+			if (k > 0) {
+				c->got += (size_t)k;
+				continue;
+			}
+		}
+		switch (SSL_get_error(c->ssl, k)) {
+		case SSL_ERROR_WANT_READ:
+			want = EPOLLIN;
+			break;
+		case SSL_ERROR_WANT_WRITE:
+			want = EPOLLOUT;
+			break;
+		default:
+			goto fail;
+		}
+		if (want != c->events) {
+			struct epoll_event ev = { .events = want,
+			    .data.ptr = c };
+
+			if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+				goto fail;
+			c->events = want;
+		}
+		return 0;
+	}
+fail:
+	ERR_clear_error();
+	bconn_end(b, c, 0);
+	return 1;
 }
 
 static int
@@ -475,33 +622,53 @@ cmp_double(const void *a, const void *b)
 static int
 cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 {
+	struct epoll_event evs[64];
+	struct bconn *conns = NULL;
 	struct bench b;
-	pthread_t *th;
-	unsigned i, started = 0;
+	struct wbuf w;
+	unsigned i;
 	double t0, p50, p99;
+	int k, rc = 2;
 
 	memset(&b, 0, sizeof(b));
-	b.x = x;
+	wbuf_init(&w);
 	b.handshake_only = strcmp(mode, "handshake") == 0;
 	b.resume = strcmp(mode, "verify-resume") == 0;
 	if (!b.handshake_only && !b.resume && strcmp(mode, "verify") != 0)
 		return usage();
+	if (clients < 1 || clients > 4096 || seconds < 1)
+		return usage();
 	b.cap = 10000000;
-	if ((b.lat = malloc(b.cap * sizeof(double))) == NULL ||
-	    (th = calloc(clients, sizeof(*th))) == NULL)
-		return 2;
+	if ((b.ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (b.lat = malloc(b.cap * sizeof(double))) == NULL ||
+	    (conns = calloc(clients, sizeof(*conns))) == NULL ||
+	    request(x, 0, "CP-8865-SEP00112233AABB", 1, &w) != 0)
+		goto out;
+	b.req = w.data;
+	b.req_len = w.len;
 	t0 = now();
 	b.until = t0 + seconds;
 	for (i = 0; i < clients; i++)
-		if (pthread_create(&th[i], NULL, bench_thread, &b) == 0)
-			started++;
-	for (i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	free(th);
+		if (bconn_start(&b, &conns[i]) != 0)
+			b.failed++;
+	while (b.open > 0) {
+		if ((k = epoll_wait(b.ep, evs, 64, 1000)) < 0 && errno != EINTR)
+			goto out;
+		for (i = 0; k > 0 && i < (unsigned)k; i++) {
+			struct bconn *c = evs[i].data.ptr;
+
+			/* the next connection of a client that is done */
+			while (bconn_step(&b, c) == 1 && now() < b.until)
+				if (bconn_start(&b, c) != 0) {
+					b.failed++;
+					break;
+				}
+		}
+	}
 	if (b.n == 0) {
-		free(b.lat);
 		fprintf(stderr, "tvsclient: no request completed\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	qsort(b.lat, b.n, sizeof(double), cmp_double);
 	p50 = b.lat[b.n / 2];
@@ -511,8 +678,16 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	if (b.resume)
 		printf(" %u of %zu", b.resumed, b.n);
 	printf("\n");
+	rc = 0;
+out:
+	for (i = 0; conns != NULL && i < clients; i++)
+		SSL_SESSION_free(conns[i].sess);
+	free(conns);
 	free(b.lat);
-	return 0;
+	wbuf_free(&w);
+	if (b.ep > 0)
+		close(b.ep);
+	return rc;
 }
 
 static int

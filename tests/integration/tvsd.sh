@@ -214,6 +214,13 @@ n1=$(grep -c "full handshake" "$LOG")
 grep -q "TLS TLSv1.3 resumed" "$LOG" && ok "the log shows resumed sessions" ||
     not_ok "the log shows resumed sessions"
 
+# the benchmark's client: four connections in flight from one thread, each
+# resuming the session of the one before it, none failed
+run "the benchmark client" C bench "$T/CallManager.pem" 4 1 verify-resume
+awk '$4 == 0 && $5 == $7 - 4 && $7 > 4 { f = 1 } END { exit !f }' "$T/out" &&
+    ok "the benchmark resumes every connection but each client's first" ||
+    not_ok "the benchmark resumes every connection but each client's first: $(cat "$T/out")"
+
 # TLS 1.0 only when enabled; the connection cap; both by SIGHUP
 refuse "TLS 1.0 is off by default" 1 "$CLIENT" --tls1.0 127.0.0.1 "$PORT" verify "$T/CallManager.pem"
 printf 'ttl = 3600\ntimeout = 3\nmax-connections = 2\ntls1.0 = yes\n' | tvs_conf
