@@ -36,6 +36,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include "../scripts/bench/sslwait.h"
 #include "format/tvs.h"
 #include "util/error.h"
 #include "x509/cert.h"
@@ -534,7 +535,6 @@ static int
 bconn_step(struct bench *b, struct bconn *c)
 {
 	struct tvs_response s;
-	uint32_t want;
 	size_t need;
 	int k;
 
@@ -585,24 +585,8 @@ bconn_step(struct bench *b, struct bconn *c)
 				continue;
 			}
 		}
-		switch (SSL_get_error(c->ssl, k)) {
-		case SSL_ERROR_WANT_READ:
-			want = EPOLLIN;
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			want = EPOLLOUT;
-			break;
-		default:
+		if (ssl_wait(c->ssl, k, b->ep, c->fd, c, &c->events) != 0)
 			goto fail;
-		}
-		if (want != c->events) {
-			struct epoll_event ev = { .events = want,
-			    .data.ptr = c };
-
-			if (epoll_ctl(b->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-				goto fail;
-			c->events = want;
-		}
 		return 0;
 	}
 fail:

@@ -29,6 +29,8 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "sslwait.h"
+
 #define MAX_LAT 2000000
 #define MAX_REPLY (8u << 20)
 
@@ -186,7 +188,6 @@ request_start(struct conn *c)
 static int
 conn_step(struct conn *c)
 {
-	uint32_t want;
 	int k, r;
 
 	for (;;) {
@@ -235,24 +236,8 @@ conn_step(struct conn *c)
 				continue;
 			}
 		}
-		switch (SSL_get_error(c->ssl, k)) {
-		case SSL_ERROR_WANT_READ:
-			want = EPOLLIN;
-			break;
-		case SSL_ERROR_WANT_WRITE:
-			want = EPOLLOUT;
-			break;
-		default:
+		if (ssl_wait(c->ssl, k, ep, c->fd, c, &c->events) != 0)
 			goto fail;
-		}
-		if (want != c->events) {
-			struct epoll_event ev = { .events = want,
-			    .data.ptr = c };
-
-			if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-				goto fail;
-			c->events = want;
-		}
 		return 0;
 	}
 fail:
