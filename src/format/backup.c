@@ -57,6 +57,7 @@ read_fixed(asn1_node n, const char *name, void *buf, size_t min, size_t max,
 {
 	int len = (int)max, rc;
 
+	*got = 0;
 	rc = asn1_read_value(n, name, buf, &len);
 	if (rc == ASN1_MEM_ERROR)
 		return bad(name, "is too long");
