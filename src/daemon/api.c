@@ -44,11 +44,14 @@ verify_any(int ok, X509_STORE_CTX *x)
 	return 1; /* authorisation is by fingerprint, not by chain */
 }
 
+const char *const api_cert_purposes[API_CERT_PURPOSES] = {
+	"tomcat", "tomcat-ECDSA"
+};
+
 int
 api_tls_context(struct app *a, SSL_CTX **out)
 {
 	static const unsigned char sid_ctx[] = "tlvsignd-api";
-	static const char *const purposes[] = { "tomcat", "tomcat-ECDSA" };
 	struct cert_row row;
 	struct token_key key;
 	struct node n;
@@ -61,9 +64,9 @@ api_tls_context(struct app *a, SSL_CTX **out)
 	*out = NULL;
 	if ((r = inventory_node_get(a->inv, NULL, &n)) != 0)
 		return r;
-	for (i = 0; i < 2; i++)
-		if ((r = inventory_cert_active(a->inv, n.id, purposes[i],
-		    &row)) == 0)
+	for (i = 0; i < API_CERT_PURPOSES; i++)
+		if ((r = inventory_cert_active(a->inv, n.id,
+		    api_cert_purposes[i], &row)) == 0)
 			break;
 	if (r != 0)
 		return ts_error(TS_ERR_NOTFOUND, "%s has no active tomcat or "

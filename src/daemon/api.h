@@ -40,5 +40,9 @@ void api_stop(struct api *api);
  * certificate and its token key, TLS 1.2+, client certificates asked
  * for and checked by fingerprint, not by chain. */
 int api_tls_context(struct app *a, SSL_CTX **out);
+/* The purposes whose active certificate the API presents, the first one
+ * the publisher has. */
+#define API_CERT_PURPOSES 2
+extern const char *const api_cert_purposes[API_CERT_PURPOSES];
 
 #endif

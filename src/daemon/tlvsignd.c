@@ -239,7 +239,6 @@ static int
 follow(struct daemon *dm)
 {
 	static const char *const tvs_purpose[] = { "TVS" };
-	static const char *const api_purposes[] = { "tomcat", "tomcat-ECDSA" };
 	struct tvsd_snapshot *s;
 	struct tvs_db db;
 	SSL_CTX *ctx;
@@ -267,7 +266,8 @@ follow(struct daemon *dm)
 		    "trust store and certificate: %s", ts_error_detail(r));
 	if (dm->api == NULL)
 		return r;
-	if ((ra = active_cert_digest(&dm->app, api_purposes, 2, now[2])) == 0 &&
+	if ((ra = active_cert_digest(&dm->app, api_cert_purposes,
+	    API_CERT_PURPOSES, now[2])) == 0 &&
 	    memcmp(now[2], dm->served[2], 32) != 0 &&
 	    (ra = api_tls_context(&dm->app, &ctx)) == 0) {
 		dlog(LOG_P_NOTICE, "the inventory changed: the HTTPS API "
