@@ -1,9 +1,13 @@
 /*
  * p11speed - the bare signing rate of a token key: T threads, each with its
  * own PKCS#11 session, calling token_sign (local digest + C_Sign) in a loop
- * for S seconds. The reference for scripts/bench/sign.
+ * for S seconds. The reference for scripts/bench/sign and bench/api.
  *
- *   p11speed PURPOSE THREADS SECONDS     (TLVSIGN_CONF names the appliance)
+ *   p11speed PURPOSE THREADS SECONDS [copy]   (TLVSIGN_CONF names the appliance)
+ *
+ * Signs with the token's key object itself; with "copy", each thread signs
+ * with a session copy of the key of its own (token_key_copy), as tlvsign
+ * and tlvsignd do with [token] copy-keys = yes.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@
 
 static struct app a;
 static struct token_key key;
+static int copy;
 static double deadline;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long total;
@@ -36,11 +41,18 @@ run(void *arg)
 	uint8_t data[2048], *sig;
 	size_t siglen;
 	unsigned long n = 0;
+	struct token_key k = key;
 
 	(void)arg;
+	if (copy) {
+		token_key_copy(a.token, &key, &k);
+		if (!k.copied)
+			fprintf(stderr, "p11speed: the token made no copy of "
+			    "the key: signing with the key itself\n");
+	}
 	memset(data, 'x', sizeof(data));
 	while (now() < deadline) {
-		if (token_sign(a.token, &key, EVP_sha1(), data, sizeof(data),
+		if (token_sign(a.token, &k, EVP_sha1(), data, sizeof(data),
 		    &sig, &siglen) != 0) {
 			fprintf(stderr, "p11speed: %s\n",
 			    ts_error_detail(TS_ERR_TOKEN));
@@ -49,6 +61,7 @@ run(void *arg)
 		free(sig);
 		n++;
 	}
+	token_key_drop(a.token, &k);
 	pthread_mutex_lock(&lock);
 	total += n;
 	pthread_mutex_unlock(&lock);
@@ -63,11 +76,14 @@ main(int argc, char **argv)
 	int threads, seconds, i, r;
 	double t0;
 
-	if (argc != 4 || (threads = atoi(argv[2])) < 1 || threads > 64 ||
-	    (seconds = atoi(argv[3])) < 1) {
-		fprintf(stderr, "usage: p11speed PURPOSE THREADS SECONDS\n");
+	if (argc < 4 || argc > 5 || (threads = atoi(argv[2])) < 1 ||
+	    threads > 64 || (seconds = atoi(argv[3])) < 1 ||
+	    (argc == 5 && strcmp(argv[4], "copy") != 0)) {
+		fprintf(stderr, "usage: p11speed PURPOSE THREADS SECONDS "
+		    "[copy]\n");
 		return 2;
 	}
+	copy = argc == 5;
 	if ((r = app_open(NULL, APP_INVENTORY | APP_LOGIN, &a)) != 0 ||
 	    (r = ops_cert_get(&a, argv[1], NULL, &row)) != 0 ||
 	    (r = app_find_key(&a, row.key_id, &key)) != 0) {

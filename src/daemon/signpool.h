@@ -19,7 +19,7 @@
 
 struct sign_job {
 	/* in: set by the submitter, read by a worker */
-	const struct sgn_signer *signer;
+	struct sgn_signer *signer;
 	const char *name;           /* the internal name is NAME.sgn */
 	const uint8_t *data;
 	size_t len;

@@ -89,7 +89,8 @@ out:
 /* Header (version 1.0, or 2.0 with the encryption elements) + payload,
  * signed in the token (this thread's session). */
 static int
-sgn_make_v(struct app *a, const struct signer *s, uint8_t major,
+sgn_make_v(struct app *a, const struct signer *s,
+    const struct token_key *key, uint8_t major,
     const uint8_t *extra, size_t extra_len, const char *name,
     const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
 {
@@ -114,7 +115,7 @@ sgn_make_v(struct app *a, const struct signer *s, uint8_t major,
 	spec.payload = data;
 	spec.payload_len = len;
 	if ((r = trustlist_encode(&spec, &unsig, &ulen, &sig_at)) == 0 &&
-	    (r = token_sign(a->token, &s->key, tl_hash_md(s->hash), unsig, ulen,
+	    (r = token_sign(a->token, key, tl_hash_md(s->hash), unsig, ulen,
 	    &sig, &slen)) == 0)
 		r = trustlist_set_signature(unsig, ulen, sig_at, sig, slen, out,
 		    outlen);
@@ -124,15 +125,54 @@ sgn_make_v(struct app *a, const struct signer *s, uint8_t major,
 }
 
 static int
-sgn_make(struct app *a, const struct signer *s, const char *name,
-    const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
+sgn_make(struct app *a, const struct signer *s, const struct token_key *key,
+    const char *name, const uint8_t *data, size_t len, uint8_t **out,
+    size_t *outlen)
 {
-	return sgn_make_v(a, s, 1, NULL, 0, name, data, len, out, outlen);
+	return sgn_make_v(a, s, key, 1, NULL, 0, name, data, len, out, outlen);
 }
+
+/* Threads with a copy of the key of their own: more than the service's
+ * workers or the command's --jobs ever start. */
+#define SIGNER_COPIES 64
 
 struct sgn_signer {
 	struct signer s;
+	struct token *token;
+	int copy_keys;               /* [token] copy-keys */
+	pthread_mutex_t lock;
+	struct {
+		pthread_t th;
+		struct token_key k;
+	} copy[SIGNER_COPIES];
+	unsigned ncopy;
 };
+
+/* The key for the calling thread: a session copy of its own, made on its
+ * first signature ([token] copy-keys), or the token's key itself. */
+static const struct token_key *
+signer_key(struct sgn_signer *g)
+{
+	const struct token_key *k = &g->s.key;
+	pthread_t self = pthread_self();
+	unsigned i;
+
+	if (!g->copy_keys)
+		return k;
+	pthread_mutex_lock(&g->lock);
+	for (i = 0; i < g->ncopy; i++)
+		if (pthread_equal(g->copy[i].th, self))
+			break;
+	if (i == g->ncopy && g->ncopy < SIGNER_COPIES) {
+		token_key_copy(g->token, &g->s.key, &g->copy[i].k);
+		g->copy[i].th = self;
+		g->ncopy++;
+	}
+	if (i < g->ncopy)
+		k = &g->copy[i].k;
+	pthread_mutex_unlock(&g->lock);
+	return k;
+}
 
 int
 ops_signer_open(struct app *a, const char *node, struct sgn_signer **out)
@@ -147,12 +187,15 @@ ops_signer_open(struct app *a, const char *node, struct sgn_signer **out)
 		free(g);
 		return r;
 	}
+	g->token = a->token;
+	g->copy_keys = a->conf.copy_keys;
+	pthread_mutex_init(&g->lock, NULL);
 	*out = g;
 	return 0;
 }
 
 int
-ops_signer_sign(struct app *a, const struct sgn_signer *g, const char *name,
+ops_signer_sign(struct app *a, struct sgn_signer *g, const char *name,
     const uint8_t *data, size_t len, uint8_t **out, size_t *outlen)
 {
 	char sgn_name[512];
@@ -162,7 +205,8 @@ ops_signer_sign(struct app *a, const struct sgn_signer *g, const char *name,
 		return ts_error(TS_ERR_LIMIT, "%s is %zu bytes, over the %d-byte "
 		    "limit", name, len, SGN_MAX_INPUT);
 	snprintf(sgn_name, sizeof(sgn_name), "%s.sgn", name);
-	return sgn_make(a, &g->s, sgn_name, data, len, out, outlen);
+	return sgn_make(a, &g->s, signer_key(g), sgn_name, data, len, out,
+	    outlen);
 }
 
 const char *
@@ -174,8 +218,13 @@ ops_signer_serial(const struct sgn_signer *g)
 void
 ops_signer_free(struct sgn_signer *g)
 {
+	unsigned i;
+
 	if (g == NULL)
 		return;
+	for (i = 0; i < g->ncopy; i++)
+		token_key_drop(g->token, &g->copy[i].k);
+	pthread_mutex_destroy(&g->lock);
 	signer_free(&g->s);
 	free(g);
 }
@@ -221,7 +270,7 @@ struct known {
 
 struct pool {
 	struct app *a;
-	const struct signer *s;
+	struct sgn_signer *g;
 	const struct sign_opts *o;
 	struct job *jobs;
 	size_t n, next, finished;
@@ -265,7 +314,7 @@ unchanged(const struct pool *p, const struct job *j)
 		return 0;
 	k = bsearch(j->path, p->known, p->nknown, sizeof(*k), known_cmp);
 	return k != NULL && strcmp(k->sha256, j->sha256) == 0 &&
-	    strcmp(k->signer, p->s->serial_hex) == 0 &&
+	    strcmp(k->signer, p->g->s.serial_hex) == 0 &&
 	    strcmp(k->output, j->output) == 0 && access(j->output, F_OK) == 0;
 }
 
@@ -282,7 +331,7 @@ sign_one(struct pool *p, struct job *j, uint8_t **sgn, size_t *slen)
 	int r;
 
 	*sgn = NULL;
-	if ((r = file_read(j->path, SGN_MAX_INPUT, &data, &len)) != 0)
+	if ((r = file_read_noatime(j->path, SGN_MAX_INPUT, &data, &len)) != 0)
 		return r;
 	EVP_Digest(data, len, d, &dl, EVP_sha256(), NULL);
 	hex_lower(d, dl, j->sha256);
@@ -301,7 +350,8 @@ sign_one(struct pool *p, struct job *j, uint8_t **sgn, size_t *slen)
 		snprintf(name, sizeof(name), "%s.sgn", basename(copy));
 		free(copy);
 	}
-	r = sgn_make(p->a, p->s, name, data, len, sgn, slen);
+	r = sgn_make(p->a, &p->g->s, signer_key(p->g), name, data, len, sgn,
+	    slen);
 	free(data);
 	return r;
 }
@@ -500,7 +550,7 @@ static int
 run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
     struct sign_result *res)
 {
-	struct signer s;
+	struct sgn_signer *g = NULL;
 	struct known_set ks = { NULL, 0, 0 };
 	struct pool p;
 	pthread_t th[64], wth, sth;
@@ -515,7 +565,7 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	if (nth > n)
 		nth = n ? (unsigned)n : 1;
 	res->total = n;
-	if ((r = signer_load(a, o->node, &s)) != 0)
+	if ((r = ops_signer_open(a, o->node, &g)) != 0)
 		return r;
 	/* what was signed before matters only when unchanged files are
 	 * skipped */
@@ -524,7 +574,7 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 		goto out;
 	memset(&p, 0, sizeof(p));
 	p.a = a;
-	p.s = &s;
+	p.g = g;
 	p.o = o;
 	p.jobs = jobs;
 	p.n = n;
@@ -594,14 +644,14 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	if ((r = inventory_begin(a->inv)) != 0)
 		goto out;
 	r = inventory_signed_put(a->inv, res->signed_count, paths, sums,
-	    s.serial_hex, outs);
+	    g->s.serial_hex, outs);
 	res->failed = p.failed;
 	snprintf(res->first_error, sizeof(res->first_error), "%s",
 	    p.first_error);
 	if (r == 0)
 		r = app_audit(a, "config.sign", 0, "files=%zu signed=%zu "
 		    "skipped=%zu failed=%zu signer=%s", n, res->signed_count,
-		    res->skipped, res->failed, s.serial_hex);
+		    res->skipped, res->failed, g->s.serial_hex);
 	if (r == 0)
 		r = inventory_commit(a->inv);
 	else
@@ -615,7 +665,7 @@ out:
 	free(sums);
 	free(outs);
 	known_free(&ks);
-	signer_free(&s);
+	ops_signer_free(g);
 	return r;
 }
 
@@ -866,11 +916,11 @@ ops_encrypt_config(struct app *a, const char *path, X509 *phone_cert,
 	    (r = confenc_encrypt(plain, plen, phone_cert, s.hash, &info,
 	    &keybuf, &cipher, &clen)) != 0 ||
 	    (r = encsgn_encode_info(&info, &extra, &extra_len)) != 0 ||
-	    (r = sgn_make_v(a, &s, 2, extra, extra_len, name, cipher, clen,
-	    &enc, &elen)) != 0 ||
+	    (r = sgn_make_v(a, &s, &s.key, 2, extra, extra_len, name, cipher,
+	    clen, &enc, &elen)) != 0 ||
 	    (r = confenc_stub(phone_cert, &xml)) != 0 ||
-	    (r = sgn_make(a, &s, stubname, (const uint8_t *)xml, strlen(xml),
-	    &stub, &stublen)) != 0)
+	    (r = sgn_make(a, &s, &s.key, stubname, (const uint8_t *)xml,
+	    strlen(xml), &stub, &stublen)) != 0)
 		goto out;
 	/* the encrypted file first: the stub tells phones to fetch it */
 	if ((r = file_write_atomic(encpath, enc, elen, 0644)) != 0 ||

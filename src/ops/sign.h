@@ -48,11 +48,13 @@ int ops_sign_bytes(struct app *a, const char *node, const char *name,
  * thread that owns the inventory, then used from any thread, each with
  * its own token session. ops_signer_sign writes and records nothing,
  * not even an audit entry: the caller audits. It is bound to the key and
- * certificate active when it was opened.
+ * certificate active when it was opened. With [token] copy-keys, each
+ * thread signs with a session copy of the key of its own (token_key_copy),
+ * made on its first signature and destroyed by ops_signer_free.
  */
 struct sgn_signer;
 int ops_signer_open(struct app *a, const char *node, struct sgn_signer **out);
-int ops_signer_sign(struct app *a, const struct sgn_signer *g,
+int ops_signer_sign(struct app *a, struct sgn_signer *g,
     const char *name, const uint8_t *data, size_t len, uint8_t **out,
     size_t *outlen);
 /* The signing certificate's serial number, in hex. */

@@ -614,8 +614,18 @@ find_objects(struct token *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl,
 {
 	CK_RV rv;
 
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE all[8];
+	CK_ULONG i;
+
+	/* token objects only: never a session copy (token_key_copy) */
 	*count = 0;
-	if ((rv = t->m->f->C_FindObjectsInit(h, tmpl, n)) != CKR_OK)
+	if (n >= sizeof(all) / sizeof(all[0]))
+		return ts_error(TS_ERR_INVALID, "search template too long");
+	for (i = 0; i < n; i++)
+		all[i] = tmpl[i];
+	all[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof(yes) };
+	if ((rv = t->m->f->C_FindObjectsInit(h, all, n)) != CKR_OK)
 		return p11err("C_FindObjectsInit", rv);
 	rv = t->m->f->C_FindObjects(h, found, max, count);
 	t->m->f->C_FindObjectsFinal(h);
@@ -1100,6 +1110,50 @@ token_destroy_certs(struct token *t, const struct token_key *key)
 	for (i = 0; i < count && r == 0; i++)
 		r = destroy(t, h, found[i]);
 	return r;
+}
+
+/* Marks a copy, so that a search by the key's CKA_ID or label cannot
+ * take it for the key. */
+#define COPY_MARK "tlvsign session copy"
+
+void
+token_key_copy(struct token *t, const struct token_key *key,
+    struct token_key *copy)
+{
+	CK_SESSION_HANDLE h;
+	CK_OBJECT_HANDLE o;
+	CK_BBOOL no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_TOKEN, &no, sizeof(no) },
+		{ CKA_ID, (void *)COPY_MARK, sizeof(COPY_MARK) - 1 },
+		{ CKA_LABEL, (void *)COPY_MARK, sizeof(COPY_MARK) - 1 },
+	};
+
+	*copy = *key;
+	copy->copied = 0;
+	if (fault("token_copy") || session(t, &h) != 0 ||
+	    t->m->f->C_CopyObject(h, key->priv, tmpl, sizeof(tmpl) /
+	    sizeof(tmpl[0]), &o) != CKR_OK) {
+		ts_error_clear();
+		return;
+	}
+	copy->priv = o;
+	copy->copied = 1;
+}
+
+void
+token_key_drop(struct token *t, struct token_key *copy)
+{
+	CK_SESSION_HANDLE h;
+
+	if (!copy->copied)
+		return;
+	/* a closed session took its copies with it */
+	if (session(t, &h) == 0)
+		t->m->f->C_DestroyObject(h, copy->priv);
+	ts_error_clear();
+	copy->priv = CK_INVALID_HANDLE;
+	copy->copied = 0;
 }
 
 int

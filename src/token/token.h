@@ -33,6 +33,7 @@ struct token_key {
 	unsigned bits;          /* RSA modulus bits or EC curve bits */
 	unsigned long priv;     /* object handles, valid in this process */
 	unsigned long pub;
+	int copied;             /* priv is a session copy (token_key_copy) */
 };
 
 struct token_info {
@@ -99,6 +100,22 @@ int token_find_key_by_id(struct token *t, const uint8_t *id, size_t id_len,
 
 /* Relabel a key pair and its certificates. */
 int token_set_label(struct token *t, struct token_key *key, const char *label);
+
+/*
+ * A copy of a private key for a thread that signs many times with it: a
+ * session object (C_CopyObject, CKA_TOKEN false) in the calling thread's
+ * session. The copy stays in the token with the key's attributes
+ * (sensitive; usable only as the key is) under a CKA_ID and label of its
+ * own, so that no search for the key finds it; it goes when it is dropped
+ * or its session closes. Why: a file-backed token such as SoftHSM2 reads
+ * a token object's file again before every operation with it, and a
+ * session object's never. A token that refuses the copy (CKA_COPYABLE
+ * false, no C_CopyObject) gives *copy = *key, which signs as before.
+ */
+void token_key_copy(struct token *t, const struct token_key *key,
+    struct token_key *copy);
+/* Destroy a copy (from any thread); a key that is not a copy is left. */
+void token_key_drop(struct token *t, struct token_key *copy);
 
 /* Allow or forbid signing with a private key (CKA_SIGN): a retired key is
  * kept, disabled, until it is purged. */

@@ -23,6 +23,7 @@ static const struct conf_key keys[] = {
 	K("token", "module", module, 1),
 	K("token", "uri", token_uri, 0),
 	K("token", "pin-file", pin_file, 1),
+	K("token", "copy-keys", copy_keys_text, 0),
 	K("cluster", "name", cluster_name, 0),
 	K("cluster", "state-dir", state_dir, 1),
 	K("cluster", "tftp-dir", tftp_dir, 1),
@@ -282,6 +283,19 @@ validate_api(struct conf *c)
 }
 
 static int
+parse_yes_no(const char *what, const char *text, int *out)
+{
+	if (strcmp(text, "yes") == 0)
+		*out = 1;
+	else if (strcmp(text, "no") == 0)
+		*out = 0;
+	else
+		return ts_error(TS_ERR_CONFIG, "%s is yes or no, not \"%s\"",
+		    what, text);
+	return 0;
+}
+
+static int
 validate_tvs(struct conf *c)
 {
 	int r;
@@ -295,14 +309,7 @@ validate_tvs(struct conf *c)
 	    (r = parse_uint("timeout", c->tvs_timeout_text, 1, 3600,
 	    &c->tvs.timeout)) != 0)
 		return r;
-	if (strcmp(c->tvs_tls10_text, "yes") == 0)
-		c->tvs.tls10 = 1;
-	else if (strcmp(c->tvs_tls10_text, "no") == 0)
-		c->tvs.tls10 = 0;
-	else
-		return ts_error(TS_ERR_CONFIG, "[tvs] tls1.0 is yes or no, not "
-		    "\"%s\"", c->tvs_tls10_text);
-	return 0;
+	return parse_yes_no("[tvs] tls1.0", c->tvs_tls10_text, &c->tvs.tls10);
 }
 
 static int
@@ -330,7 +337,9 @@ validate(struct conf *c)
 		return ts_error(TS_ERR_CONFIG, "[backup] kdf-iterations must "
 		    "be a number from %u to %u", CONF_KDF_ITERATIONS_MIN,
 		    CONF_KDF_ITERATIONS_MAX);
-	if ((r = validate_tvs(c)) != 0)
+	if ((r = parse_yes_no("[token] copy-keys", c->copy_keys_text,
+	    &c->copy_keys)) != 0 ||
+	    (r = validate_tvs(c)) != 0)
 		return r;
 	return validate_api(c);
 }
@@ -370,6 +379,7 @@ conf_load(const char *path, struct conf *c)
 	host[strcspn(host, ".")] = '\0';
 	if ((r = set_default(&c->module, TLVSIGN_DEFAULT_MODULE)) != 0 ||
 	    (r = set_default(&c->token_uri, "pkcs11:token=tlvsign")) != 0 ||
+	    (r = set_default(&c->copy_keys_text, "yes")) != 0 ||
 	    (r = set_default(&c->cluster_name, "cluster1")) != 0 ||
 	    (r = set_default(&c->state_dir, "/var/lib/tlvsign")) != 0 ||
 	    (r = set_default(&c->hostname, host)) != 0 ||

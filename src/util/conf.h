@@ -15,6 +15,8 @@ struct conf {
 	char *module;        /* PKCS#11 module path */
 	char *token_uri;     /* "pkcs11:token=..." (RFC 7512) or a label */
 	char *pin_file;      /* NULL: TLVSIGN_PIN_FILE or a prompt */
+	char *copy_keys_text;
+	int copy_keys;       /* sign with session copies (token_key_copy) */
 	/* [cluster] */
 	char *cluster_name;
 	char *state_dir;

@@ -12,18 +12,27 @@
 
 #include "util/error.h"
 
-int
-file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+/* Set once an O_NOATIME open was refused (a file of another owner):
+ * the following reads do not try again. */
+static int noatime_refused;
+
+static int
+read_whole(const char *path, int noatime, size_t max, uint8_t **out,
+    size_t *len)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0;
 	ssize_t n;
-	int fd, r = 0;
+	int fd = -1, r = 0;
 
 	*out = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (noatime && !__atomic_load_n(&noatime_refused, __ATOMIC_RELAXED) &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOATIME)) < 0 &&
+	    errno == EPERM)
+		__atomic_store_n(&noatime_refused, 1, __ATOMIC_RELAXED);
+	if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return ts_error(TS_ERR_IO, "cannot open %s: %s", path,
 		    strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -58,6 +67,18 @@ out:
 	free(buf);
 	close(fd);
 	return r;
+}
+
+int
+file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	return read_whole(path, 0, max, out, len);
+}
+
+int
+file_read_noatime(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	return read_whole(path, 1, max, out, len);
 }
 
 static int

@@ -12,6 +12,11 @@
 
 /* Read at most max bytes; a larger file is TS_ERR_LIMIT. *out malloc'd. */
 int file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+/* The same without updating the file's access time (O_NOATIME) where the
+ * caller owns the file: a read of thousands of files then writes no inode
+ * back. Another owner's file is read the ordinary way. */
+int file_read_noatime(const char *path, size_t max, uint8_t **out,
+    size_t *len);
 
 /* Write to a temporary file in the same directory, fsync, rename over
  * path, fsync the directory. Mode is applied before the rename. */

@@ -98,8 +98,22 @@ touch "$T/cfg/SEP000000000008.cnf.xml"
 rm "$T/cfg/SEP000000000009.cnf.xml.sgn"
 run "sign --dir after changes" "$TLVSIGN" sign --dir "$T/cfg"
 contains "exactly the changed and the missing" "$T/out" "61 files: 2 signed, 59 unchanged"
+touch -a -d '2001-02-03 04:05:06' "$T/cfg/SEP000000000001.cnf.xml"
+atime=$(stat -c %X "$T/cfg/SEP000000000001.cnf.xml")
 run "sign --dir --all" "$TLVSIGN" sign --dir "$T/cfg" --all --jobs 3
 contains "--all signs everything" "$T/out" "61 files: 61 signed"
+[ "$(stat -c %X "$T/cfg/SEP000000000001.cnf.xml")" = "$atime" ] &&
+    ok "reading the files to sign leaves their access time" ||
+    not_ok "reading the files to sign leaves their access time"
+# signing with the token's key itself, not session copies of it
+sed 's/^\[token\]$/[token]\ncopy-keys = no/' "$T/tlvsign.conf" >"$T/nocopy.conf"
+grep -q '^copy-keys = no$' "$T/nocopy.conf" || echo "Bail out! nocopy.conf"
+run "sign --dir with copy-keys = no" env TLVSIGN_CONF="$T/nocopy.conf" \
+    "$TLVSIGN" sign --dir "$T/cfg" --all --jobs 2
+contains "copy-keys = no signs everything" "$T/out" "61 files: 61 signed"
+run "a file signed with copy-keys = no verifies" "$TLVSIGN" show sgn \
+    "$T/cfg/SEP000000000005.cnf.xml.sgn"
+contains "verified (copy-keys = no)" "$T/out" "The signed file was verified successfully."
 run "sign --dir --out-dir" "$TLVSIGN" sign --dir "$T/cfg" --out-dir "$T/signed-out"
 [ -f "$T/signed-out/sub/SEP999999999999.cnf.xml.sgn" ] &&
     ok "--out-dir mirrors the tree" || not_ok "--out-dir mirrors the tree"

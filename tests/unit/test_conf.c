@@ -46,6 +46,7 @@ test_defaults(void)
 	    c.tvs.timeout == 10 && c.tvs.tls10 == 0, "[tvs] defaults");
 	CHECK(c.api.enabled && strcmp(c.api.host, "127.0.0.1") == 0 &&
 	    c.api.port == 8443 && c.napi_clients == 0, "[api] defaults");
+	CHECK(c.copy_keys == 1, "[token] copy-keys defaults to yes");
 	conf_free(&c);
 }
 
@@ -58,13 +59,14 @@ test_values(void)
 	    "timeout = 2\ntls1.0 = yes\n[api]\nlisten = off\n"
 	    "publisher = " FP1 "\nauditor = " FP2 ", " FP1_LOWER "0\n", &c) ==
 	    TS_ERR_CONFIG, "a 65-digit fingerprint");
-	CHECK(load("[tvs]\nlisten = [::1]:0\nttl = 60\nmax-connections = 5\n"
+	CHECK(load("[token]\ncopy-keys = no\n"
+	    "[tvs]\nlisten = [::1]:0\nttl = 60\nmax-connections = 5\n"
 	    "timeout = 2\ntls1.0 = yes\n[api]\nlisten = off\n"
 	    "publisher = " FP1 "\nauditor = " FP2 "\n", &c) == 0, "%s",
 	    ts_error_detail(TS_ERR_CONFIG));
 	CHECK(strcmp(c.tvs.host, "::1") == 0 && c.tvs.port == 0 &&
 	    c.tvs.ttl == 60 && c.tvs.max_conn == 5 && c.tvs.timeout == 2 &&
-	    c.tvs.tls10 == 1 && !c.api.enabled, "values");
+	    c.tvs.tls10 == 1 && !c.api.enabled && c.copy_keys == 0, "values");
 	CHECK(c.napi_clients == 2, "two clients");
 	CHECK(access_role(&c, FP1_LOWER) != NULL &&
 	    strcmp(access_role(&c, FP1_LOWER), "publisher") == 0,
@@ -99,6 +101,8 @@ test_refused(void)
 		"[api]\nofficer = " FP1 "\nauditor = " FP1_LOWER "\n",
 		"[api]\nofficer = " FP1 " " FP1 "\n",
 		"[api]\nadmin = " FP1 "\n",
+		"[token]\ncopy-keys = 1\n",
+		"[token]\ncopy-keys = off\n",
 	};
 	struct conf c;
 	size_t i;

@@ -370,6 +370,112 @@ test_threads_sign_concurrently(void)
 	EVP_PKEY_free(pub);
 }
 
+static int
+verifies(EVP_PKEY *pub, const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok;
+
+	ok = EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pub) == 1 &&
+	    EVP_DigestVerify(ctx, sig, siglen, (const uint8_t *)"copy", 4) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static void *
+copy_in_thread(void *arg)
+{
+	struct token_key *c = arg;
+	struct token_key k;
+
+	if (token_find_key(tok, "rsa2048", &k) == 0)
+		token_key_copy(tok, &k, c);
+	return NULL;
+}
+
+/* A session copy signs as the key does, is never found in its place,
+ * and is gone once dropped; a token that refuses it leaves the key. */
+static void
+test_session_copy(void)
+{
+	struct token_key k, c, found;
+	struct attrs before = { 0, 0, 0, 0 }, during = { 0, 0, 0, 0 };
+	EVP_PKEY *pub = NULL;
+	unsigned long handle;
+	uint8_t *sig = NULL;
+	size_t siglen;
+
+	CU_ASSERT_EQUAL_FATAL(token_find_key(tok, "rsa2048", &k), 0);
+	CU_ASSERT_EQUAL_FATAL(token_public_key(tok, &k, &pub), 0);
+	CU_ASSERT_EQUAL(token_list_objects(tok, count_attrs, &before), 0);
+	token_key_copy(tok, &k, &c);
+	CU_ASSERT_EQUAL(c.copied, 1);
+	CU_ASSERT_NOT_EQUAL(c.priv, k.priv);
+	CU_ASSERT(memcmp(c.id, k.id, k.id_len) == 0 && c.bits == k.bits);
+	CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
+	    (const uint8_t *)"copy", 4, &sig, &siglen), 0);
+	CU_ASSERT(sig != NULL && verifies(pub, sig, siglen));
+	free(sig);
+	/* searches see the token's key alone */
+	CU_ASSERT_EQUAL(token_find_key(tok, "rsa2048", &found), 0);
+	CU_ASSERT_EQUAL(found.priv, k.priv);
+	CU_ASSERT_EQUAL(token_find_key_by_id(tok, k.id, k.id_len, &found), 0);
+	CU_ASSERT_EQUAL(found.priv, k.priv);
+	CU_ASSERT_EQUAL(token_list_objects(tok, count_attrs, &during), 0);
+	CU_ASSERT_EQUAL(during.privs, before.privs);
+	/* dropped: its handle signs no more */
+	handle = c.priv;
+	token_key_drop(tok, &c);
+	CU_ASSERT_EQUAL(c.copied, 0);
+	c.priv = handle;
+	sig = NULL;
+	CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
+	    (const uint8_t *)"copy", 4, &sig, &siglen), TS_ERR_TOKEN);
+	free(sig);
+	ts_error_clear();
+	/* a copy made in another thread's session is dropped from this one */
+	{
+		pthread_t th;
+
+		memset(&c, 0, sizeof(c));
+		pthread_create(&th, NULL, copy_in_thread, &c);
+		pthread_join(th, NULL);
+		CU_ASSERT_EQUAL_FATAL(c.copied, 1);
+		handle = c.priv;
+		CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
+		    (const uint8_t *)"copy", 4, &sig, &siglen), 0);
+		free(sig);
+		token_key_drop(tok, &c);
+		c.priv = handle;
+		sig = NULL;
+		CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
+		    (const uint8_t *)"copy", 4, &sig, &siglen), TS_ERR_TOKEN);
+		free(sig);
+		ts_error_clear();
+	}
+	/* dropping the key itself (not a copy) does nothing */
+	found = k;
+	token_key_drop(tok, &found);
+	CU_ASSERT_EQUAL(found.priv, k.priv);
+#ifdef TLVSIGN_FAULTS
+	setenv("TLVSIGN_FAULT", "token_copy", 1);
+	token_key_copy(tok, &k, &c);
+	unsetenv("TLVSIGN_FAULT");
+	CU_ASSERT_EQUAL(c.copied, 0);
+	CU_ASSERT_EQUAL(c.priv, k.priv);
+	sig = NULL;
+	CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
+	    (const uint8_t *)"copy", 4, &sig, &siglen), 0);
+	CU_ASSERT(sig != NULL && verifies(pub, sig, siglen));
+	free(sig);
+	token_key_drop(tok, &c);
+	CU_ASSERT_EQUAL(token_sign(tok, &k, EVP_sha256(),
+	    (const uint8_t *)"copy", 4, &sig, &siglen), 0);
+	free(sig);
+#endif
+	EVP_PKEY_free(pub);
+}
+
 static const struct cutap_test tests[] = {
 	{ "initialise twice is refused", test_initialize_twice },
 	{ "find by URI and label", test_find_by_uri_and_label },
@@ -385,6 +491,7 @@ static const struct cutap_test tests[] = {
 	{ "libp11 EVP_PKEY and module lifetime",
 	  test_evp_pkey_and_module_lifetime },
 	{ "threads sign concurrently", test_threads_sign_concurrently },
+	{ "session copy of a key", test_session_copy },
 };
 
 int
