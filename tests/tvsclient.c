@@ -3,7 +3,7 @@
  * TLS): verify and query requests, raw frames, session resumption, many
  * clients at once, and slow clients.
  *
- *   tvsclient [--tls1.0] [--server-cert PEM] HOST PORT verify CERT [DEVICE]
+ *   tvsclient [--tls1.0|--tls1.2] [--server-cert PEM] HOST PORT verify CERT [DEVICE]
  *   tvsclient ... HOST PORT query CERT       (by its subject/issuer/serial)
  *   tvsclient ... HOST PORT raw FILE         (exit 0 when closed unanswered)
  *   tvsclient ... HOST PORT resume CERT N    (N connections, one session)
@@ -16,6 +16,10 @@
  *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify-resume
  *       the same, each client resuming the session of its previous
  *       connection (a returning phone); adds the number resumed
+ *
+ * --tls1.0 speaks TLS 1.0 only (old phones); --tls1.2 at most TLS 1.2, the
+ * newest version many phones speak, where a resumed handshake has no key
+ * exchange; by default the newest both sides have (TLS 1.3).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -677,7 +681,7 @@ out:
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: tvsclient [--tls1.0] [--server-cert PEM] HOST "
+	fprintf(stderr, "usage: tvsclient [--tls1.0|--tls1.2] [--server-cert PEM] HOST "
 	    "PORT verify|query CERT | raw FILE | resume CERT N | load CERT "
 	    "CLIENTS REQUESTS | hold SECONDS | bench CERT CLIENTS SECONDS "
 	    "verify|handshake|verify-resume\n");
@@ -689,13 +693,16 @@ main(int argc, char **argv)
 {
 	const char *cmd;
 	X509 *x = NULL;
-	int i = 1, tls10 = 0, rc;
+	int i = 1, tls10 = 0, tls12 = 0, rc;
 
 	/* a server that closes first is an outcome, not a crash */
 	signal(SIGPIPE, SIG_IGN);
 	while (i < argc && strncmp(argv[i], "--", 2) == 0) {
 		if (strcmp(argv[i], "--tls1.0") == 0) {
 			tls10 = 1;
+			i++;
+		} else if (strcmp(argv[i], "--tls1.2") == 0) {
+			tls12 = 1;
 			i++;
 		} else if (strcmp(argv[i], "--server-cert") == 0 &&
 		    i + 1 < argc) {
@@ -716,6 +723,8 @@ main(int argc, char **argv)
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		return 2;
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT);
+	if (tls12)
+		SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
 	if (tls10) {
 		SSL_CTX_set_security_level(ctx, 0);
 		SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);

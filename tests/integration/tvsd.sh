@@ -213,6 +213,16 @@ n1=$(grep -c "full handshake" "$LOG")
     not_ok "the server made one full handshake ($((n1 - n0)))"
 grep -q "TLS TLSv1.3 resumed" "$LOG" && ok "the log shows resumed sessions" ||
     not_ok "the log shows resumed sessions"
+# a phone that speaks TLS 1.2 at most resumes too (a session ticket)
+n0=$(grep -c "full handshake" "$LOG")
+run "TLS 1.2 session resumption" "$CLIENT" --tls1.2 --server-cert "$T/TVS.pem" \
+    127.0.0.1 "$PORT" resume "$T/CallManager.pem" 6
+contains "TLS 1.2: five of six connections resumed" "$T/out" "resumed 5 of 6"
+n1=$(grep -c "full handshake" "$LOG")
+[ $((n1 - n0)) -eq 1 ] && ok "TLS 1.2: one full handshake" ||
+    not_ok "TLS 1.2: one full handshake ($((n1 - n0)))"
+grep -q "TLS TLSv1.2 resumed" "$LOG" && ok "the log shows resumed TLS 1.2 sessions" ||
+    not_ok "the log shows resumed TLS 1.2 sessions"
 
 # the benchmark's client: four connections in flight from one thread, each
 # resuming the session of the one before it, none failed
