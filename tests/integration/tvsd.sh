@@ -203,26 +203,24 @@ p=$(policies "$DPID")
 [ "$p" = "3 " ] && ok "every thread of the service runs under SCHED_BATCH" ||
     not_ok "every thread of the service runs under SCHED_BATCH (policies $p)"
 
-# resumption: one full handshake, then tickets
+# resumption: one full handshake, then tickets; resumes VERSION [OPTION]
+resumes() {
+	n0=$(grep -c "full handshake" "$LOG")
+	run "$1: session resumption" "$CLIENT" ${2:-} --server-cert "$T/TVS.pem" \
+	    127.0.0.1 "$PORT" resume "$T/CallManager.pem" 6
+	contains "$1: five of six connections resumed" "$T/out" "resumed 5 of 6"
+	n1=$(grep -c "full handshake" "$LOG")
+	[ $((n1 - n0)) -eq 1 ] &&
+	    ok "$1: the server made one full handshake (one token signature)" ||
+	    not_ok "$1: the server made one full handshake ($((n1 - n0)))"
+	grep -q "TLS TLSv$1 resumed" "$LOG" &&
+	    ok "$1: the log shows resumed sessions" ||
+	    not_ok "$1: the log shows resumed sessions"
+}
 : >"$LOG.mark"
-n0=$(grep -c "full handshake" "$LOG")
-run "session resumption" C resume "$T/CallManager.pem" 6
-contains "five of six connections resumed" "$T/out" "resumed 5 of 6"
-n1=$(grep -c "full handshake" "$LOG")
-[ $((n1 - n0)) -eq 1 ] && ok "the server made one full handshake (one token signature)" ||
-    not_ok "the server made one full handshake ($((n1 - n0)))"
-grep -q "TLS TLSv1.3 resumed" "$LOG" && ok "the log shows resumed sessions" ||
-    not_ok "the log shows resumed sessions"
+resumes 1.3
 # a phone that speaks TLS 1.2 at most resumes too (a session ticket)
-n0=$(grep -c "full handshake" "$LOG")
-run "TLS 1.2 session resumption" "$CLIENT" --tls1.2 --server-cert "$T/TVS.pem" \
-    127.0.0.1 "$PORT" resume "$T/CallManager.pem" 6
-contains "TLS 1.2: five of six connections resumed" "$T/out" "resumed 5 of 6"
-n1=$(grep -c "full handshake" "$LOG")
-[ $((n1 - n0)) -eq 1 ] && ok "TLS 1.2: one full handshake" ||
-    not_ok "TLS 1.2: one full handshake ($((n1 - n0)))"
-grep -q "TLS TLSv1.2 resumed" "$LOG" && ok "the log shows resumed TLS 1.2 sessions" ||
-    not_ok "the log shows resumed TLS 1.2 sessions"
+resumes 1.2 --tls1.2
 
 # the benchmark's client: four connections in flight from one thread, each
 # resuming the session of the one before it, none failed

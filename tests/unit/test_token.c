@@ -382,6 +382,23 @@ verifies(EVP_PKEY *pub, const uint8_t *sig, size_t siglen)
 	return ok;
 }
 
+/* Drop a copy, then sign with the handle it had: the token must refuse. */
+static void
+drop_and_check_gone(struct token_key *c)
+{
+	unsigned long handle = c->priv;
+	uint8_t *sig = NULL;
+	size_t siglen;
+
+	token_key_drop(tok, c);
+	CU_ASSERT_EQUAL(c->copied, 0);
+	c->priv = handle;
+	CU_ASSERT_EQUAL(token_sign(tok, c, EVP_sha256(),
+	    (const uint8_t *)"copy", 4, &sig, &siglen), TS_ERR_TOKEN);
+	free(sig);
+	ts_error_clear();
+}
+
 static void *
 copy_in_thread(void *arg)
 {
@@ -401,7 +418,6 @@ test_session_copy(void)
 	struct token_key k, c, found;
 	struct attrs before = { 0, 0, 0, 0 }, during = { 0, 0, 0, 0 };
 	EVP_PKEY *pub = NULL;
-	unsigned long handle;
 	uint8_t *sig = NULL;
 	size_t siglen;
 
@@ -424,15 +440,7 @@ test_session_copy(void)
 	CU_ASSERT_EQUAL(token_list_objects(tok, count_attrs, &during), 0);
 	CU_ASSERT_EQUAL(during.privs, before.privs);
 	/* dropped: its handle signs no more */
-	handle = c.priv;
-	token_key_drop(tok, &c);
-	CU_ASSERT_EQUAL(c.copied, 0);
-	c.priv = handle;
-	sig = NULL;
-	CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
-	    (const uint8_t *)"copy", 4, &sig, &siglen), TS_ERR_TOKEN);
-	free(sig);
-	ts_error_clear();
+	drop_and_check_gone(&c);
 	/* a copy made in another thread's session is dropped from this one */
 	{
 		pthread_t th;
@@ -441,17 +449,10 @@ test_session_copy(void)
 		pthread_create(&th, NULL, copy_in_thread, &c);
 		pthread_join(th, NULL);
 		CU_ASSERT_EQUAL_FATAL(c.copied, 1);
-		handle = c.priv;
 		CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
 		    (const uint8_t *)"copy", 4, &sig, &siglen), 0);
 		free(sig);
-		token_key_drop(tok, &c);
-		c.priv = handle;
-		sig = NULL;
-		CU_ASSERT_EQUAL(token_sign(tok, &c, EVP_sha256(),
-		    (const uint8_t *)"copy", 4, &sig, &siglen), TS_ERR_TOKEN);
-		free(sig);
-		ts_error_clear();
+		drop_and_check_gone(&c);
 	}
 	/* dropping the key itself (not a copy) does nothing */
 	found = k;
