@@ -35,6 +35,9 @@ struct conn {
 	struct tvsd_snapshot *snap;
 	struct conn *prev, *next;
 	char peer[64];
+	/* "TLS TLSv1.3 resumed: ", said with the connection's first answer
+	 * (or when it closes without one): one log line per phone */
+	char tls[48];
 	unsigned answered;
 	int connected;            /* TLS handshake done */
 	int close_after_write;
@@ -138,6 +141,9 @@ conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
 
+	if (c->tls[0] != '\0')
+		dlog(LOG_P_INFO, "tvs %s: %sclosed without a request", c->peer,
+		    c->tls);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -219,10 +225,11 @@ read_cb(struct bufferevent *bev, void *arg)
 		}
 		wbuf_free(&out);
 		c->answered++;
-		dlog(LOG_P_INFO, "tvs %s: %s%s%s: %s%s%s", c->peer,
+		dlog(LOG_P_INFO, "tvs %s: %s%s%s%s: %s%s%s", c->peer, c->tls,
 		    type_name(oc.type), oc.device[0] ? " from " : "",
 		    oc.device, oc.valid ? "valid" : "invalid",
 		    oc.what[0] ? ": " : "", oc.what);
+		c->tls[0] = '\0';
 	}
 	if (c->w->draining && evbuffer_get_length(in) == 0)
 		c->close_after_write = 1;
@@ -259,7 +266,7 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 		SSL *ssl = bufferevent_openssl_get_ssl(bev);
 
 		c->connected = 1;
-		dlog(LOG_P_INFO, "tvs %s: TLS %s %s", c->peer,
+		snprintf(c->tls, sizeof(c->tls), "TLS %s %s: ",
 		    SSL_get_version(ssl), SSL_session_reused(ssl) ?
 		    "resumed" : "full handshake");
 		return;

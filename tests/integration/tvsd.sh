@@ -213,14 +213,20 @@ resumes() {
 	[ $((n1 - n0)) -eq 1 ] &&
 	    ok "$1: the server made one full handshake (one token signature)" ||
 	    not_ok "$1: the server made one full handshake ($((n1 - n0)))"
-	grep -q "TLS TLSv$1 resumed" "$LOG" &&
-	    ok "$1: the log shows resumed sessions" ||
-	    not_ok "$1: the log shows resumed sessions"
+	grep -q "TLS TLSv$1 resumed: verify from CP-8865-SEP00112233AABB: valid: CN=" "$LOG" &&
+	    ok "$1: one log line for a connection: resumed, then its answer" ||
+	    not_ok "$1: one log line for a connection: resumed, then its answer: $(grep "TLSv$1 resumed" "$LOG" | tail -n 1)"
 }
 : >"$LOG.mark"
 resumes 1.3
 # a phone that speaks TLS 1.2 at most resumes too (a session ticket)
 resumes 1.2 --tls1.2
+
+# a connection that asks nothing still has its line
+run "a connection without a request" "$CLIENT" 127.0.0.1 "$PORT" hold 1
+wait_log "TLS TLSv1.3 full handshake: closed without a request" &&
+    ok "a connection without a request is logged as such" ||
+    not_ok "a connection without a request is logged as such"
 
 # the benchmark's client: four connections in flight from one thread, each
 # resuming the session of the one before it, none failed
