@@ -567,6 +567,9 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	res->total = n;
 	if ((r = ops_signer_open(a, o->node, &g)) != 0)
 		return r;
+	/* a thread that signs one file gains nothing from a copy */
+	if (n <= nth)
+		g->copy_keys = 0;
 	/* what was signed before matters only when unchanged files are
 	 * skipped */
 	if (!o->all &&

@@ -114,6 +114,14 @@ contains "copy-keys = no signs everything" "$T/out" "61 files: 61 signed"
 run "a file signed with copy-keys = no verifies" "$TLVSIGN" show sgn \
     "$T/cfg/SEP000000000005.cnf.xml.sgn"
 contains "verified (copy-keys = no)" "$T/out" "The signed file was verified successfully."
+# a token that refuses to copy the key: the key itself signs
+if faults_built; then
+	run "sign --dir when the token makes no copy" env \
+	    TLVSIGN_FAULT=token_copy "$TLVSIGN" sign --dir "$T/cfg" --all --jobs 2
+	contains "no copy: signs everything" "$T/out" "61 files: 61 signed"
+	run "a file signed without a copy verifies" "$TLVSIGN" show sgn \
+	    "$T/cfg/SEP000000000006.cnf.xml.sgn"
+fi
 run "sign --dir --out-dir" "$TLVSIGN" sign --dir "$T/cfg" --out-dir "$T/signed-out"
 [ -f "$T/signed-out/sub/SEP999999999999.cnf.xml.sgn" ] &&
     ok "--out-dir mirrors the tree" || not_ok "--out-dir mirrors the tree"
