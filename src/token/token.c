@@ -612,11 +612,10 @@ static int
 find_objects(struct token *t, CK_SESSION_HANDLE h, CK_ATTRIBUTE *tmpl,
     CK_ULONG n, CK_OBJECT_HANDLE *found, CK_ULONG max, CK_ULONG *count)
 {
-	CK_RV rv;
-
 	CK_BBOOL yes = CK_TRUE;
 	CK_ATTRIBUTE all[8];
 	CK_ULONG i;
+	CK_RV rv;
 
 	/* token objects only: never a session copy (token_key_copy) */
 	*count = 0;
