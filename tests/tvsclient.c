@@ -3,7 +3,8 @@
  * TLS): verify and query requests, raw frames, session resumption, many
  * clients at once, and slow clients.
  *
- *   tvsclient [--tls1.0|--tls1.2] [--server-cert PEM] HOST PORT verify CERT [DEVICE]
+ *   tvsclient [--tls1.0|--tls1.2] [--server-cert PEM] HOST PORT verify CERT
+ *       [DEVICE]
  *   tvsclient ... HOST PORT query CERT       (by its subject/issuer/serial)
  *   tvsclient ... HOST PORT raw FILE         (exit 0 when closed unanswered)
  *   tvsclient ... HOST PORT resume CERT N    (N connections, one session)
@@ -681,9 +682,9 @@ out:
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: tvsclient [--tls1.0|--tls1.2] [--server-cert PEM] HOST "
-	    "PORT verify|query CERT | raw FILE | resume CERT N | load CERT "
-	    "CLIENTS REQUESTS | hold SECONDS | bench CERT CLIENTS SECONDS "
+	fprintf(stderr, "usage: tvsclient [--tls1.0|--tls1.2] [--server-cert "
+	    "PEM] HOST PORT verify|query CERT | raw FILE | resume CERT N | "
+	    "load CERT CLIENTS REQUESTS | hold SECONDS | bench CERT CLIENTS SECONDS "
 	    "verify|handshake|verify-resume\n");
 	return 2;
 }

@@ -143,13 +143,15 @@ struct sgn_signer {
 	pthread_mutex_t lock;
 	struct {
 		pthread_t th;
-		struct token_key k;
+		struct token_key k;  /* the copy, or the key until one is made */
+		int tried;
 	} copy[SIGNER_COPIES];
 	unsigned ncopy;
 };
 
-/* The key for the calling thread: a session copy of its own, made on its
- * first signature ([token] copy-keys), or the token's key itself. */
+/* The key for the calling thread: its first signature uses the token's
+ * key itself, the following ones a session copy of its own ([token]
+ * copy-keys), so that a thread that signs once never pays for a copy. */
 static const struct token_key *
 signer_key(struct sgn_signer *g)
 {
@@ -164,9 +166,13 @@ signer_key(struct sgn_signer *g)
 		if (pthread_equal(g->copy[i].th, self))
 			break;
 	if (i == g->ncopy && g->ncopy < SIGNER_COPIES) {
-		token_key_copy(g->token, &g->s.key, &g->copy[i].k);
 		g->copy[i].th = self;
+		g->copy[i].k = g->s.key;
+		g->copy[i].tried = 0;
 		g->ncopy++;
+	} else if (i < g->ncopy && !g->copy[i].tried) {
+		token_key_copy(g->token, &g->s.key, &g->copy[i].k);
+		g->copy[i].tried = 1;
 	}
 	if (i < g->ncopy)
 		k = &g->copy[i].k;
@@ -567,9 +573,6 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	res->total = n;
 	if ((r = ops_signer_open(a, o->node, &g)) != 0)
 		return r;
-	/* a thread that signs one file gains nothing from a copy */
-	if (n <= nth)
-		g->copy_keys = 0;
 	/* what was signed before matters only when unchanged files are
 	 * skipped */
 	if (!o->all &&

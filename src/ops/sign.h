@@ -50,7 +50,7 @@ int ops_sign_bytes(struct app *a, const char *node, const char *name,
  * not even an audit entry: the caller audits. It is bound to the key and
  * certificate active when it was opened. With [token] copy-keys, each
  * thread signs with a session copy of the key of its own (token_key_copy),
- * made on its first signature and destroyed by ops_signer_free.
+ * made on its second signature and destroyed by ops_signer_free.
  */
 struct sgn_signer;
 int ops_signer_open(struct app *a, const char *node, struct sgn_signer **out);
