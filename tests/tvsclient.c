@@ -13,7 +13,8 @@
  *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify|handshake
  *       CLIENTS connections in flight at once from one thread, a new TLS
  *       connection per request (no resumption): the rate per second, the
- *       50th and 99th percentile latencies and the failures
+ *       50th and 99th percentile latencies, the failures, and the client's
+ *       own CPU time per request in microseconds (user and system)
  *   tvsclient ... HOST PORT bench CERT CLIENTS SECONDS verify-resume
  *       the same, each client resuming the session of its previous
  *       connection (a returning phone); adds the number resumed
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -600,6 +602,18 @@ fail:
 	return 1;
 }
 
+/* This process's CPU time so far, user and system. */
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -616,7 +630,7 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	struct bench b;
 	struct wbuf w;
 	unsigned i;
-	double t0, p50, p99;
+	double t0, p50, p99, cpu0;
 	int k, rc = 2;
 
 	memset(&b, 0, sizeof(b));
@@ -636,6 +650,7 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	b.req = w.data;
 	b.req_len = w.len;
 	t0 = now();
+	cpu0 = cpu_seconds();
 	b.until = t0 + seconds;
 	for (i = 0; i < clients; i++)
 		if (bconn_start(&b, &conns[i]) != 0)
@@ -662,8 +677,8 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	qsort(b.lat, b.n, sizeof(double), cmp_double);
 	p50 = b.lat[b.n / 2];
 	p99 = b.lat[b.n * 99 / 100];
-	printf("%.1f %.2f %.2f %u", (double)b.n / (now() - t0), p50 * 1000,
-	    p99 * 1000, b.failed);
+	printf("%.1f %.2f %.2f %u %.0f", (double)b.n / (now() - t0), p50 * 1000,
+	    p99 * 1000, b.failed, (cpu_seconds() - cpu0) * 1e6 / (double)b.n);
 	if (b.resume)
 		printf(" %u of %zu", b.resumed, b.n);
 	printf("\n");

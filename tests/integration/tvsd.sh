@@ -229,9 +229,10 @@ wait_log "TLS TLSv1.3 full handshake: closed without a request" &&
     not_ok "a connection without a request is logged as such"
 
 # the benchmark's client: four connections in flight from one thread, each
-# resuming the session of the one before it, none failed
+# resuming the session of the one before it, none failed; it reports its own
+# CPU time per request (bench/tvs prints it beside the server's)
 run "the benchmark client" C bench "$T/CallManager.pem" 4 1 verify-resume
-awk '$4 == 0 && $5 == $7 - 4 && $7 > 4 { f = 1 } END { exit !f }' "$T/out" &&
+awk '$4 == 0 && $5 > 0 && $6 == $8 - 4 && $8 > 4 { f = 1 } END { exit !f }' "$T/out" &&
     ok "the benchmark resumes every connection but each client's first" ||
     not_ok "the benchmark resumes every connection but each client's first: $(cat "$T/out")"
 
