@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -602,18 +601,6 @@ fail:
 	return 1;
 }
 
-/* This process's CPU time so far, user and system. */
-static double
-cpu_seconds(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return 0;
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -650,7 +637,7 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	b.req = w.data;
 	b.req_len = w.len;
 	t0 = now();
-	cpu0 = cpu_seconds();
+	cpu0 = bench_cpu_seconds();
 	b.until = t0 + seconds;
 	for (i = 0; i < clients; i++)
 		if (bconn_start(&b, &conns[i]) != 0)
@@ -678,7 +665,7 @@ cmd_bench(X509 *x, unsigned clients, unsigned seconds, const char *mode)
 	p50 = b.lat[b.n / 2];
 	p99 = b.lat[b.n * 99 / 100];
 	printf("%.1f %.2f %.2f %u %.0f", (double)b.n / (now() - t0), p50 * 1000,
-	    p99 * 1000, b.failed, (cpu_seconds() - cpu0) * 1e6 / (double)b.n);
+	    p99 * 1000, b.failed, (bench_cpu_seconds() - cpu0) * 1e6 / (double)b.n);
 	if (b.resume)
 		printf(" %u of %zu", b.resumed, b.n);
 	printf("\n");

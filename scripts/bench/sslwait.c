@@ -1,7 +1,9 @@
-/* sslwait.c - a non-blocking OpenSSL call's wait, set in epoll. */
+/* sslwait.c - a non-blocking OpenSSL call's wait, set in epoll; the
+ * client's CPU time. */
 #include "sslwait.h"
 
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 int
 ssl_wait(SSL *ssl, int k, int ep, int fd, void *ptr, uint32_t *events)
@@ -27,4 +29,15 @@ ssl_wait(SSL *ssl, int k, int ep, int fd, void *ptr, uint32_t *events)
 		return -1;
 	*events = want;
 	return 0;
+}
+
+double
+bench_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
