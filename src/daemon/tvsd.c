@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,22 @@ conn_idle(struct conn *c)
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
+/* Log why the connection goes, in its one line (with the TLS prefix if
+ * nothing said it yet), and close it. */
+static void
+conn_drop(struct conn *c, int prio, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	dlog(prio, "tvs %s: %s%s", c->peer, c->tls, why);
+	c->tls[0] = '\0';
+	conn_close(c);
+}
+
 static const char *
 type_name(uint8_t type)
 {
@@ -192,17 +209,15 @@ read_cb(struct bufferevent *bev, void *arg)
 			break;
 		evbuffer_copyout(in, hdr, sizeof(hdr));
 		if ((r = tvs_header_parse(hdr, sizeof(hdr), &h)) != 0) {
-			dlog(LOG_P_WARNING, "tvs %s: dropped without reply: %s",
-			    c->peer, ts_error_detail(r));
-			conn_close(c);
+			conn_drop(c, LOG_P_WARNING, "dropped without reply: %s",
+			    ts_error_detail(r));
 			return;
 		}
 		flen = TVS_HEADER_LEN + (size_t)h.len;
 		if (avail < flen)
 			break;
 		if ((frame = evbuffer_pullup(in, (ev_ssize_t)flen)) == NULL) {
-			dlog(LOG_P_ERR, "tvs %s: out of memory", c->peer);
-			conn_close(c);
+			conn_drop(c, LOG_P_ERR, "out of memory");
 			return;
 		}
 		wbuf_init(&out);
@@ -210,17 +225,14 @@ read_cb(struct bufferevent *bev, void *arg)
 		    &oc);
 		evbuffer_drain(in, flen);
 		if (r != 0) {
-			dlog(LOG_P_WARNING, "tvs %s: dropped without reply: %s",
-			    c->peer, ts_error_detail(r));
 			wbuf_free(&out);
-			conn_close(c);
+			conn_drop(c, LOG_P_WARNING, "dropped without reply: %s",
+			    ts_error_detail(r));
 			return;
 		}
 		if (bufferevent_write(bev, out.data, out.len) != 0) {
 			wbuf_free(&out);
-			dlog(LOG_P_ERR, "tvs %s: cannot queue the answer",
-			    c->peer);
-			conn_close(c);
+			conn_drop(c, LOG_P_ERR, "cannot queue the answer");
 			return;
 		}
 		wbuf_free(&out);
@@ -273,11 +285,15 @@ event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_ERROR) {
 		ssl_errors(err, sizeof(err));
-		if (!c->connected)
-			dlog(LOG_P_WARNING, "tvs %s: TLS handshake failed%s%s",
-			    c->peer, err[0] ? ": " : "", err);
-		else if (err[0] != '\0')
-			dlog(LOG_P_WARNING, "tvs %s: %s", c->peer, err);
+		if (!c->connected) {
+			conn_drop(c, LOG_P_WARNING, "TLS handshake failed%s%s",
+			    err[0] ? ": " : "", err);
+			return;
+		}
+		if (err[0] != '\0') {
+			conn_drop(c, LOG_P_WARNING, "%s", err);
+			return;
+		}
 	}
 	conn_close(c);
 }
@@ -289,10 +305,9 @@ deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	dlog(LOG_P_WARNING, "tvs %s: dropped: over the %u-second connection "
-	    "deadline after %u answer%s", c->peer, c->snap->timeout,
-	    c->answered, c->answered == 1 ? "" : "s");
-	conn_close(c);
+	conn_drop(c, LOG_P_WARNING, "dropped: over the %u-second connection "
+	    "deadline after %u answer%s", c->snap->timeout, c->answered,
+	    c->answered == 1 ? "" : "s");
 }
 
 static void

@@ -162,6 +162,10 @@ frame '\127\001\001\000\000\000\000\001\000\003\006\000\000'
 drops "unknown tag" "unknown TVS element tag 6"
 frame '\127\001\002\000\000\000\000\001\000\004\007\000\001\000'
 drops "a response sent as a request" "is a response, not a request"
+# one line for a dropped connection: the drop says the TLS version itself
+grep -q "TLS TLSv1.3 full handshake: dropped without reply: .*TVS protocol id is 0x58" "$LOG" &&
+    ok "a dropped connection's line names its TLS handshake" ||
+    not_ok "a dropped connection's line names its TLS handshake"
 # truncated: the header promises more than comes; the deadline ends it
 frame '\127\001\001\000\000\000\000\001\000\144\001\000\030\001CP-88'
 t0=$(date +%s)
@@ -178,6 +182,12 @@ wait "$slow1" && ok "truncated frame: closed without a reply" ||
     not_ok "truncated frame: closed without a reply"
 wait "$slow2"
 contains "a silent client is closed at the deadline" "$T/hold.out" "closed by the server after 3 s"
+wait_log "full handshake: dropped: over the 3-second connection deadline after 0 answers" &&
+    ok "the deadline's line names the TLS handshake" ||
+    not_ok "the deadline's line names the TLS handshake"
+[ "$(grep -c "closed without a request" "$LOG")" -eq 0 ] &&
+    ok "no second line for a dropped connection" ||
+    not_ok "no second line for a dropped connection: $(grep "closed without a request" "$LOG")"
 wait_log "over the 3-second connection deadline" && ok "deadline logged" ||
     not_ok "deadline logged"
 kill -0 "$DPID" 2>/dev/null && ok "tlvsignd is still running" ||
