@@ -1,8 +1,8 @@
 /*
  * fswrite - the file system's share of bulk signing: N files of the size
  * of a signed configuration file (2,300 bytes) written into DIR the way
- * `tlvsign sign --dir` writes them (a temporary file renamed into place,
- * one syncfs at the end), by one thread, with no signing. Prints files per
+ * `tlvsign sign --dir` writes them (file_replace_nosync: an unnamed file
+ * linked into place, one syncfs at the end), by one thread, with no signing. Prints files per
  * second. A reference of scripts/bench/sign.
  *
  *   fswrite DIR N

@@ -100,14 +100,47 @@ fsync_dir(const char *path)
 	return r;
 }
 
+/* Test builds: TLVSIGN_FAULT=POINT makes that step fail. */
+static int
+fault(const char *point)
+{
+#ifdef TLVSIGN_FAULTS
+	const char *f = getenv("TLVSIGN_FAULT");
+
+	return f != NULL && strcmp(f, point) == 0;
+#else
+	(void)point;
+	return 0;
+#endif
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t off = 0;
+	ssize_t n;
+
+	if (fault("disk_full")) {
+		errno = ENOSPC;
+		return -1;
+	}
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 static int
 stage(const char *path, const void *data, size_t len, mode_t mode, int sync,
     char **staged)
 {
-	const uint8_t *p = data;
 	char *tmp = NULL;
-	size_t off = 0;
-	ssize_t n;
 	int fd = -1, r = 0;
 
 	*staged = NULL;
@@ -119,24 +152,10 @@ stage(const char *path, const void *data, size_t len, mode_t mode, int sync,
 		free(tmp);
 		return r;
 	}
-#ifdef TLVSIGN_FAULTS
-	if (getenv("TLVSIGN_FAULT") != NULL &&
-	    strcmp(getenv("TLVSIGN_FAULT"), "disk_full") == 0) {
-		errno = ENOSPC;
+	if (write_all(fd, data, len) != 0) {
 		r = ts_error(TS_ERR_IO, "cannot write %s: %s", tmp,
 		    strerror(errno));
 		goto out;
-	}
-#endif
-	while (off < len) {
-		if ((n = write(fd, p + off, len - off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			r = ts_error(TS_ERR_IO, "cannot write %s: %s", tmp,
-			    strerror(errno));
-			goto out;
-		}
-		off += (size_t)n;
 	}
 	if (fchmod(fd, mode) != 0 || (sync && fsync(fd) != 0)) {
 		r = ts_error(TS_ERR_IO, "cannot sync %s: %s", tmp,
@@ -169,6 +188,76 @@ file_stage(const char *path, const void *data, size_t len, mode_t mode,
 	return stage(path, data, len, mode, 1, staged);
 }
 
+/* Names for linking an unnamed file beside its destination: unique in
+ * this process, and the process id keeps them apart from another's. */
+static unsigned long tmp_serial;
+
+/*
+ * The file written unnamed (O_TMPFILE) in path's directory, then linked
+ * under its name, or, when path exists, under a temporary name renamed
+ * over it. Fewer directory operations than a named temporary file, and a
+ * crash leaves no temporary file behind. 1: not possible here (a file
+ * system or a kernel without O_TMPFILE, no /proc): the caller writes a
+ * named temporary file instead.
+ */
+static int
+replace_unnamed(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *copy, *tmp = NULL, fdpath[64];
+	unsigned tries;
+	int fd, r = 0;
+
+	if (fault("no_tmpfile"))
+		return 1;
+	if ((copy = strdup(path)) == NULL)
+		return ts_error(TS_ERR_NOMEM, "out of memory");
+	fd = open(dirname(copy), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	free(copy);
+	if (fd < 0)
+		return 1;
+	if (write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0) {
+		r = ts_error(TS_ERR_IO, "cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, fdpath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		goto out;
+	if (errno != EEXIST) {
+		r = 1;
+		goto out;
+	}
+	for (tries = 0; tries < 16; tries++) {
+		free(tmp);
+		if (asprintf(&tmp, "%s.tmp.%ld.%lu", path, (long)getpid(),
+		    __atomic_fetch_add(&tmp_serial, 1, __ATOMIC_RELAXED)) < 0) {
+			tmp = NULL;
+			r = ts_error(TS_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		if (linkat(AT_FDCWD, fdpath, AT_FDCWD, tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST) {
+			r = ts_error(TS_ERR_IO, "cannot create a file beside "
+			    "%s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+	if (tries == 16)
+		r = ts_error(TS_ERR_IO, "cannot create a file beside %s: %s",
+		    path, strerror(EEXIST));
+	else if (rename(tmp, path) != 0) {
+		r = ts_error(TS_ERR_IO, "cannot replace %s: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+	}
+out:
+	free(tmp);
+	close(fd);
+	return r;
+}
+
 int
 file_replace_nosync(const char *path, const void *data, size_t len,
     mode_t mode)
@@ -176,6 +265,8 @@ file_replace_nosync(const char *path, const void *data, size_t len,
 	char *staged;
 	int r;
 
+	if ((r = replace_unnamed(path, data, len, mode)) != 1)
+		return r;
 	if ((r = stage(path, data, len, mode, 0, &staged)) != 0)
 		return r;
 	if (rename(staged, path) != 0) {

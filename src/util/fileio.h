@@ -31,9 +31,12 @@ int file_stage(const char *path, const void *data, size_t len, mode_t mode,
     char **staged);
 int file_install(const char *staged, const char *path);
 
-/* Bulk variant: write a temporary file and rename it over path, without
- * syncing; the caller makes the batch durable with file_sync_fs once. A
- * reader sees the old file or the new one, never a torn one. */
+/* Bulk variant, without syncing: the caller makes the batch durable with
+ * file_sync_fs once. The file is written unnamed (O_TMPFILE) beside path
+ * and linked into place (through a temporary name renamed over path when
+ * path exists), or, where that cannot be done, written under a temporary
+ * name and renamed. A reader sees the old file or the new one, never a
+ * torn one; a crash in between leaves no temporary file. */
 int file_replace_nosync(const char *path, const void *data, size_t len,
     mode_t mode);
 /* syncfs(2) of the file system holding path. */
