@@ -188,22 +188,37 @@ file_stage(const char *path, const void *data, size_t len, mode_t mode,
 	return stage(path, data, len, mode, 1, staged);
 }
 
-/* Names for linking an unnamed file beside its destination: unique in
- * this process, and the process id keeps them apart from another's. */
+/* Names for linking an unnamed file beside its destination: PATH.tmp.
+ * and six letters or digits, as mkostemp makes them (tlvsign recover
+ * knows them), from a count in this process and the process id. */
 static unsigned long tmp_serial;
+
+static void
+tmp_suffix(char out[7])
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned long v = __atomic_fetch_add(&tmp_serial, 1, __ATOMIC_RELAXED);
+	int i;
+
+	v = v * 2654435761UL + (unsigned long)getpid() * 40503UL;
+	for (i = 0; i < 6; i++, v /= sizeof(set) - 1)
+		out[i] = set[v % (sizeof(set) - 1)];
+	out[6] = '\0';
+}
 
 /*
  * The file written unnamed (O_TMPFILE) in path's directory, then linked
  * under its name, or, when path exists, under a temporary name renamed
  * over it. Fewer directory operations than a named temporary file, and a
- * crash leaves no temporary file behind. 1: not possible here (a file
+ * crash while writing leaves nothing behind. 1: not possible here (a file
  * system or a kernel without O_TMPFILE, no /proc): the caller writes a
  * named temporary file instead.
  */
 static int
 replace_unnamed(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char *copy, *tmp = NULL, fdpath[64];
+	char *copy, *tmp = NULL, fdpath[64], suffix[7];
 	unsigned tries;
 	int fd, r = 0;
 
@@ -229,8 +244,8 @@ replace_unnamed(const char *path, const void *data, size_t len, mode_t mode)
 	}
 	for (tries = 0; tries < 16; tries++) {
 		free(tmp);
-		if (asprintf(&tmp, "%s.tmp.%ld.%lu", path, (long)getpid(),
-		    __atomic_fetch_add(&tmp_serial, 1, __ATOMIC_RELAXED)) < 0) {
+		tmp_suffix(suffix);
+		if (asprintf(&tmp, "%s.tmp.%s", path, suffix) < 0) {
 			tmp = NULL;
 			r = ts_error(TS_ERR_NOMEM, "out of memory");
 			goto out;

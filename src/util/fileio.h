@@ -36,7 +36,7 @@ int file_install(const char *staged, const char *path);
  * and linked into place (through a temporary name renamed over path when
  * path exists), or, where that cannot be done, written under a temporary
  * name and renamed. A reader sees the old file or the new one, never a
- * torn one; a crash in between leaves no temporary file. */
+ * torn one; a crash while writing leaves no partly written file. */
 int file_replace_nosync(const char *path, const void *data, size_t len,
     mode_t mode);
 /* syncfs(2) of the file system holding path. */
