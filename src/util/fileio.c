@@ -188,41 +188,21 @@ file_stage(const char *path, const void *data, size_t len, mode_t mode,
 	return stage(path, data, len, mode, 1, staged);
 }
 
-/* Names for linking an unnamed file beside its destination: PATH.tmp.
- * and six letters or digits, as mkostemp makes them (tlvsign recover
- * knows them), from a count in this process and the process id. */
-static unsigned long tmp_serial;
-
-static void
-tmp_suffix(char out[7])
-{
-	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned long v = __atomic_fetch_add(&tmp_serial, 1, __ATOMIC_RELAXED);
-	int i;
-
-	v = v * 2654435761UL + (unsigned long)getpid() * 40503UL;
-	for (i = 0; i < 6; i++, v /= sizeof(set) - 1)
-		out[i] = set[v % (sizeof(set) - 1)];
-	out[6] = '\0';
-}
-
 /*
- * The file written unnamed (O_TMPFILE) in path's directory, then linked
- * under its name, or, when path exists, under a temporary name renamed
- * over it. Fewer directory operations than a named temporary file, and a
- * crash while writing leaves nothing behind. 1: not possible here (a file
- * system or a kernel without O_TMPFILE, no /proc): the caller writes a
- * named temporary file instead.
+ * A new file: written unnamed (O_TMPFILE) in path's directory and linked
+ * under its name once complete. One directory insertion instead of the
+ * two and a removal of a named temporary file, and a crash while writing
+ * leaves nothing behind. 1: not done (path exists, or a file system or a
+ * kernel without O_TMPFILE, or no /proc): the caller writes a named
+ * temporary file and renames it over path.
  */
 static int
-replace_unnamed(const char *path, const void *data, size_t len, mode_t mode)
+create_unnamed(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char *copy, *tmp = NULL, fdpath[64], suffix[7];
-	unsigned tries;
+	char *copy, fdpath[64];
 	int fd, r = 0;
 
-	if (fault("no_tmpfile"))
+	if (fault("no_tmpfile") || access(path, F_OK) == 0)
 		return 1;
 	if ((copy = strdup(path)) == NULL)
 		return ts_error(TS_ERR_NOMEM, "out of memory");
@@ -233,42 +213,12 @@ replace_unnamed(const char *path, const void *data, size_t len, mode_t mode)
 	if (write_all(fd, data, len) != 0 || fchmod(fd, mode) != 0) {
 		r = ts_error(TS_ERR_IO, "cannot write %s: %s", path,
 		    strerror(errno));
-		goto out;
+	} else {
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, fdpath, AT_FDCWD, path,
+		    AT_SYMLINK_FOLLOW) != 0)
+			r = 1;
 	}
-	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, fdpath, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
-		goto out;
-	if (errno != EEXIST) {
-		r = 1;
-		goto out;
-	}
-	for (tries = 0; tries < 16; tries++) {
-		free(tmp);
-		tmp_suffix(suffix);
-		if (asprintf(&tmp, "%s.tmp.%s", path, suffix) < 0) {
-			tmp = NULL;
-			r = ts_error(TS_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		if (linkat(AT_FDCWD, fdpath, AT_FDCWD, tmp,
-		    AT_SYMLINK_FOLLOW) == 0)
-			break;
-		if (errno != EEXIST) {
-			r = ts_error(TS_ERR_IO, "cannot create a file beside "
-			    "%s: %s", path, strerror(errno));
-			goto out;
-		}
-	}
-	if (tries == 16)
-		r = ts_error(TS_ERR_IO, "cannot create a file beside %s: %s",
-		    path, strerror(EEXIST));
-	else if (rename(tmp, path) != 0) {
-		r = ts_error(TS_ERR_IO, "cannot replace %s: %s", path,
-		    strerror(errno));
-		unlink(tmp);
-	}
-out:
-	free(tmp);
 	close(fd);
 	return r;
 }
@@ -280,7 +230,7 @@ file_replace_nosync(const char *path, const void *data, size_t len,
 	char *staged;
 	int r;
 
-	if ((r = replace_unnamed(path, data, len, mode)) != 1)
+	if ((r = create_unnamed(path, data, len, mode)) != 1)
 		return r;
 	if ((r = stage(path, data, len, mode, 0, &staged)) != 0)
 		return r;

@@ -32,11 +32,11 @@ int file_stage(const char *path, const void *data, size_t len, mode_t mode,
 int file_install(const char *staged, const char *path);
 
 /* Bulk variant, without syncing: the caller makes the batch durable with
- * file_sync_fs once. The file is written unnamed (O_TMPFILE) beside path
- * and linked into place (through a temporary name renamed over path when
- * path exists), or, where that cannot be done, written under a temporary
- * name and renamed. A reader sees the old file or the new one, never a
- * torn one; a crash while writing leaves no partly written file. */
+ * file_sync_fs once. A new file is written unnamed (O_TMPFILE) beside path
+ * and linked into place; an existing one (or where unnamed files cannot
+ * be made) is replaced by a temporary file renamed over it. A reader sees
+ * the old file or the new one, never a torn one; a crash while writing
+ * leaves no partly written file under path. */
 int file_replace_nosync(const char *path, const void *data, size_t len,
     mode_t mode);
 /* syncfs(2) of the file system holding path. */
