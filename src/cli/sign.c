@@ -94,7 +94,9 @@ cmd_sign(struct cli *c, int argc, char **argv)
 		json_object_set_new(j, "files_per_second", json_real(secs > 0 ?
 		    (double)res.signed_count / secs : 0));
 		cli_json_print(j);
-	} else if (res.total > 1 || dir != NULL) {
+	} else if ((res.total > 1 || dir != NULL) &&
+	    (r == 0 || res.failed > 0)) {
+		/* a run that failed as a whole has its one error line */
 		printf("%zu file%s: %zu signed, %zu unchanged and skipped, %zu "
 		    "failed (%.1f s, %.0f files/s)\n", res.total,
 		    res.total == 1 ? "" : "s", res.signed_count, res.skipped,

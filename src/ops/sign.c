@@ -260,7 +260,7 @@ ops_sign_bytes(struct app *a, const char *node, const char *name,
 /* Files handed to the writer thread at a time; files written between
  * two background syncs. */
 #define WRITER_BATCH 16
-#define SYNC_EVERY 512
+#define SYNC_EVERY 256
 
 /* One job: a file to sign. */
 struct job {
@@ -297,10 +297,13 @@ struct pool {
 	int direct;   /* no writer thread: signers write themselves */
 	pthread_cond_t can_put, can_take;
 	/* a syncer starts the file system's writeback now and then, so that
-	 * the one syncfs that makes the batch durable has little left */
+	 * the one syncfs that makes the batch durable has little left; that
+	 * last one (sync_stop) it makes while the rows are being recorded.
+	 * final_rc is the first error of any of them. */
 	size_t written, synced_at;
 	const char *sync_path;
-	int sync_stop;
+	int sync_stop, final_rc;
+	struct ts_saved_error final_err;
 	pthread_cond_t can_sync;
 };
 
@@ -476,26 +479,36 @@ writer(void *arg)
 	return NULL;
 }
 
-/* Waits in the kernel, off the signers' CPU time; errors are left to the
- * final syncfs, which reports them. */
+/* Waits in the kernel, off the signers' CPU time. The last sync is made
+ * when sync_stop is set; the first error of any is kept for the caller:
+ * the kernel reports a write-back error once, to the first syncfs after
+ * it, so a later one that succeeds does not make up for it. */
 static void *
 syncer(void *arg)
 {
 	struct pool *p = arg;
 	const char *path;
+	int last, r;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (p->sync_path == NULL && !p->sync_stop)
 			pthread_cond_wait(&p->can_sync, &p->lock);
-		if (p->sync_stop)
+		if (p->sync_path == NULL)
 			break;
 		path = p->sync_path;
+		last = p->sync_stop;
 		p->sync_path = NULL;
 		pthread_mutex_unlock(&p->lock);
-		if (file_sync_fs(path) != 0)
-			ts_error_clear();
+		r = file_sync_fs(path);
 		pthread_mutex_lock(&p->lock);
+		if (r != 0 && p->final_rc == 0) {
+			p->final_rc = r;
+			ts_error_save(&p->final_err);
+		}
+		ts_error_clear();
+		if (last)
+			break;
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -550,6 +563,51 @@ cores(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+/* The rows of what was signed and the audit record, in a transaction
+ * left open for the caller (*begun), to commit once the files are on the
+ * disk. */
+static int
+record(struct app *a, const struct sgn_signer *g, const struct job *jobs,
+    size_t n, size_t failed, struct sign_result *res, int *begun)
+{
+	const char **paths, **sums, **outs;
+	size_t k;
+	int r;
+
+	paths = calloc(n ? n : 1, sizeof(*paths));
+	sums = calloc(n ? n : 1, sizeof(*sums));
+	outs = calloc(n ? n : 1, sizeof(*outs));
+	if (paths == NULL || sums == NULL || outs == NULL) {
+		r = ts_error(TS_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (k = 0; k < n; k++) {
+		if (jobs[k].done == 1) {
+			paths[res->signed_count] = jobs[k].path;
+			sums[res->signed_count] = jobs[k].sha256;
+			outs[res->signed_count] = jobs[k].output;
+			res->signed_count++;
+			snprintf(res->last_path, sizeof(res->last_path), "%s",
+			    jobs[k].output);
+		} else if (jobs[k].done == 2) {
+			res->skipped++;
+		}
+	}
+	if ((r = inventory_begin(a->inv)) != 0)
+		goto out;
+	*begun = 1;
+	if ((r = inventory_signed_put(a->inv, res->signed_count, paths, sums,
+	    g->s.serial_hex, outs)) == 0)
+		r = app_audit(a, "config.sign", 0, "files=%zu signed=%zu "
+		    "skipped=%zu failed=%zu signer=%s", n, res->signed_count,
+		    res->skipped, failed, g->s.serial_hex);
+out:
+	free(paths);
+	free(sums);
+	free(outs);
+	return r;
+}
+
 /* Sign the jobs with a pool of workers, then record what was signed in
  * one transaction (audited). */
 static int
@@ -560,8 +618,8 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	struct known_set ks = { NULL, 0, 0 };
 	struct pool p;
 	pthread_t th[64], wth, sth;
-	int have_syncer = 0;
-	const char **paths = NULL, **sums = NULL, **outs = NULL;
+	int have_syncer = 0, begun;
+	const char *final_path = NULL;
 	unsigned nth = o->jobs ? o->jobs : cores(), i, started = 0;
 	size_t k;
 	int r;
@@ -612,64 +670,49 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 		pthread_join(th[i], NULL);
 	if (!p.direct)
 		pthread_join(wth, NULL);
+	/* every file is written: one syncfs makes them durable, before the
+	 * transaction that records them commits. The syncer makes it while
+	 * this thread prepares that transaction. */
+	for (k = 0; k < n && final_path == NULL; k++)
+		if (jobs[k].done == 1)
+			final_path = jobs[k].output;
 	if (have_syncer) {
 		pthread_mutex_lock(&p.lock);
+		p.sync_path = final_path;
 		p.sync_stop = 1;
 		pthread_cond_signal(&p.can_sync);
 		pthread_mutex_unlock(&p.lock);
-		pthread_join(sth, NULL);
+	} else if (final_path != NULL &&
+	    (p.final_rc = file_sync_fs(final_path)) != 0) {
+		ts_error_save(&p.final_err);
 	}
+	begun = 0;
+	r = record(a, g, jobs, n, p.failed, res, &begun);
+	if (have_syncer)
+		pthread_join(sth, NULL);
 	pthread_cond_destroy(&p.can_sync);
 	pthread_cond_destroy(&p.can_put);
 	pthread_cond_destroy(&p.can_take);
 	pthread_mutex_destroy(&p.lock);
-	for (k = 0; k < n; k++)
-		if (jobs[k].done == 1) {
-			if ((r = file_sync_fs(jobs[k].output)) != 0)
-				goto out;
-			break;
-		}
-	if ((paths = calloc(n ? n : 1, sizeof(*paths))) == NULL ||
-	    (sums = calloc(n ? n : 1, sizeof(*sums))) == NULL ||
-	    (outs = calloc(n ? n : 1, sizeof(*outs))) == NULL) {
-		r = ts_error(TS_ERR_NOMEM, "out of memory");
-		goto out;
+	if (r == 0 && p.final_rc != 0) {
+		ts_error_restore(&p.final_err);
+		r = p.final_rc;
 	}
-	for (k = 0; k < n; k++) {
-		if (jobs[k].done == 1) {
-			paths[res->signed_count] = jobs[k].path;
-			sums[res->signed_count] = jobs[k].sha256;
-			outs[res->signed_count] = jobs[k].output;
-			res->signed_count++;
-			snprintf(res->last_path, sizeof(res->last_path), "%s",
-			    jobs[k].output);
-		} else if (jobs[k].done == 2) {
-			res->skipped++;
-		}
-	}
-	if ((r = inventory_begin(a->inv)) != 0)
-		goto out;
-	r = inventory_signed_put(a->inv, res->signed_count, paths, sums,
-	    g->s.serial_hex, outs);
+	if (r == 0)
+		r = inventory_commit(a->inv);
+	else if (begun)
+		inventory_rollback(a->inv);
+	/* the files are written, but none is recorded as signed */
+	if (r != 0)
+		res->signed_count = 0;
 	res->failed = p.failed;
 	snprintf(res->first_error, sizeof(res->first_error), "%s",
 	    p.first_error);
-	if (r == 0)
-		r = app_audit(a, "config.sign", 0, "files=%zu signed=%zu "
-		    "skipped=%zu failed=%zu signer=%s", n, res->signed_count,
-		    res->skipped, res->failed, g->s.serial_hex);
-	if (r == 0)
-		r = inventory_commit(a->inv);
-	else
-		inventory_rollback(a->inv);
 	if (r == 0 && p.failed > 0)
 		r = ts_error(TS_ERR_IO, "%zu file%s could not be signed; the "
 		    "first: %s", p.failed, p.failed == 1 ? "" : "s",
 		    p.first_error);
 out:
-	free(paths);
-	free(sums);
-	free(outs);
 	known_free(&ks);
 	ops_signer_free(g);
 	return r;

@@ -1144,13 +1144,16 @@ void
 token_key_drop(struct token *t, struct token_key *copy)
 {
 	CK_SESSION_HANDLE h;
+	struct ts_saved_error saved;
 
 	if (!copy->copied)
 		return;
-	/* a closed session took its copies with it */
+	/* a closed session took its copies with it; the caller's error, if
+	 * it is on its way out with one, stays */
+	ts_error_save(&saved);
 	if (session(t, &h) == 0)
 		t->m->f->C_DestroyObject(h, copy->priv);
-	ts_error_clear();
+	ts_error_restore(&saved);
 	copy->priv = CK_INVALID_HANDLE;
 	copy->copied = 0;
 }

@@ -248,6 +248,15 @@ file_sync_fs(const char *path)
 {
 	int fd, r = 0;
 
+	static int synced_once;
+
+	/* sync_fs_first: only the process's first syncfs fails */
+	if (fault("sync_fs") || (fault("sync_fs_first") &&
+	    !__atomic_exchange_n(&synced_once, 1, __ATOMIC_RELAXED))) {
+		errno = EIO;
+		return ts_error(TS_ERR_IO, "cannot sync the file system of %s: "
+		    "%s", path, strerror(errno));
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || syncfs(fd) != 0)
 		r = ts_error(TS_ERR_IO, "cannot sync the file system of %s: %s",
 		    path, strerror(errno));

@@ -121,6 +121,40 @@ if faults_built; then
 	contains "no copy: signs everything" "$T/out" "61 files: 61 signed"
 	run "a file signed without a copy verifies" "$TLVSIGN" show sgn \
 	    "$T/cfg/SEP000000000006.cnf.xml.sgn"
+	# files that may not be on the disk are not recorded as signed
+	mkdir "$T/cfg2"
+	for i in 1 2 3; do
+		echo "<d>$i</d>" >"$T/cfg2/SEP00000000000$i.cnf.xml"
+	done
+	refuse "sign --dir when the file system cannot sync" 1 env \
+	    TLVSIGN_FAULT=sync_fs "$TLVSIGN" sign --dir "$T/cfg2"
+	contains "says the sync failed" "$T/err" "cannot sync the file system"
+	[ ! -s "$T/out" ] && ok "no summary claims the files signed" ||
+	    not_ok "no summary claims the files signed"
+	"$TLVSIGN" audit show >"$T/audit.txt" 2>&1
+	grep -q "files=3 signed=3" "$T/audit.txt" &&
+	    not_ok "no success audited after the failed sync" ||
+	    ok "no success audited after the failed sync"
+	run "sign --dir after the failed sync" "$TLVSIGN" sign --dir "$T/cfg2"
+	contains "nothing was recorded: all signed again" "$T/out" \
+	    "3 files: 3 signed, 0 unchanged"
+	"$TLVSIGN" audit show >"$T/audit.txt" 2>&1
+	grep -q "files=3 signed=3" "$T/audit.txt" &&
+	    ok "the signing that succeeded is audited" ||
+	    not_ok "the signing that succeeded is audited"
+	# a write-back error reported to a sync on the way, not to the last
+	mkdir "$T/cfg3"
+	i=0
+	while [ "$i" -lt 300 ]; do
+		i=$((i + 1))
+		echo "<d>$i</d>" >"$T/cfg3/SEP$(printf '%012d' "$i").cnf.xml"
+	done
+	refuse "sign --dir when a sync on the way fails" 1 env \
+	    TLVSIGN_FAULT=sync_fs_first "$TLVSIGN" sign --dir "$T/cfg3" --jobs 2
+	contains "says that sync failed" "$T/err" "cannot sync the file system"
+	run "sign --dir after it" "$TLVSIGN" sign --dir "$T/cfg3" --jobs 2
+	contains "nothing was recorded then" "$T/out" \
+	    "300 files: 300 signed, 0 unchanged"
 fi
 run "sign --dir --out-dir" "$TLVSIGN" sign --dir "$T/cfg" --out-dir "$T/signed-out"
 [ -f "$T/signed-out/sub/SEP999999999999.cnf.xml.sgn" ] &&
