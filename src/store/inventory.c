@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -1317,12 +1318,14 @@ inventory_signed_put(struct inventory *inv, size_t n,
     const char *const *outputs)
 {
 	sqlite3_stmt *st;
+	sqlite3_int64 now = (sqlite3_int64)time(NULL);
 	size_t i;
 	int r;
 
-	/* one statement for the whole batch: bulk signing records thousands */
+	/* one statement for the whole batch: bulk signing records thousands,
+	 * with one time (not a date function run for each row) */
 	if ((r = prepare(inv, "INSERT INTO signed_files(path, sha256, signer, "
-	    "output, signed) VALUES (?, ?, ?, ?, strftime('%s','now')) ON "
+	    "output, signed) VALUES (?, ?, ?, ?, ?) ON "
 	    "CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, signer = "
 	    "excluded.signer, output = excluded.output, signed = "
 	    "excluded.signed", &st)) != 0)
@@ -1332,6 +1335,7 @@ inventory_signed_put(struct inventory *inv, size_t n,
 		sqlite3_bind_text(st, 2, sha256[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, signer, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, outputs[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, now);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			r = dberr(inv, "signed file");
 		sqlite3_reset(st);

@@ -858,6 +858,73 @@ test_kept_statements(void)
 	CU_ASSERT_EQUAL(count, 2);
 }
 
+/* What bulk signing records: listed by path, a second signature of the
+ * same path replaces the first, and one run's rows share its time. */
+struct signed_seen {
+	char line[4][256];
+	int n;
+};
+
+static int
+collect_signed(const char *path, const char *sha256, const char *signer,
+    const char *output, void *arg)
+{
+	struct signed_seen *s = arg;
+
+	if (s->n == 4)
+		return -1;
+	snprintf(s->line[s->n++], sizeof(s->line[0]), "%s %s %s %s", path,
+	    sha256, signer, output);
+	return 0;
+}
+
+static void
+test_signed_files(void)
+{
+	const char *paths[3] = { "/c/b.xml", "/c/a.xml", "/c/c.xml" };
+	const char *sums[3] = { "11", "22", "33" };
+	const char *outs[3] = { "/o/b.sgn", "/o/a.sgn", "/o/c.sgn" };
+	const char *again[1] = { "/c/b.xml" }, *sum2[1] = { "44" };
+	const char *out2[1] = { "/o/b2.sgn" };
+	struct signed_seen seen;
+	sqlite3_stmt *st;
+	time_t t0, t1;
+	long long lo = -1, hi = -1;
+	int rows = -1;
+
+	CU_ASSERT_EQUAL_FATAL(fx_setup(1), 0);
+	memset(&seen, 0, sizeof(seen));
+	CU_ASSERT_EQUAL(inventory_signed_list(inv, collect_signed, &seen), 0);
+	CU_ASSERT_EQUAL(seen.n, 0);
+	t0 = time(NULL);
+	CU_ASSERT_EQUAL(inventory_signed_put(inv, 3, paths, sums, "AB", outs),
+	    0);
+	t1 = time(NULL);
+	CU_ASSERT_EQUAL(inventory_signed_put(inv, 1, again, sum2, "CD", out2),
+	    0);
+	CU_ASSERT_EQUAL(inventory_signed_list(inv, collect_signed, &seen), 0);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 3);
+	CU_ASSERT_STRING_EQUAL(seen.line[0], "/c/a.xml 22 AB /o/a.sgn");
+	CU_ASSERT_STRING_EQUAL(seen.line[1], "/c/b.xml 44 CD /o/b2.sgn");
+	CU_ASSERT_STRING_EQUAL(seen.line[2], "/c/c.xml 33 AB /o/c.sgn");
+	/* the time of signing, the same for a run's rows */
+	CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(inventory_db(inv),
+	    "SELECT count(*), min(signed), max(signed) FROM signed_files "
+	    "WHERE signer = 'AB'", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		rows = sqlite3_column_int(st, 0);
+		lo = sqlite3_column_int64(st, 1);
+		hi = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	CU_ASSERT_EQUAL(rows, 2);
+	CU_ASSERT_EQUAL(lo, hi);
+	CU_ASSERT(lo >= (long long)t0 && lo <= (long long)t1);
+	/* a callback's error stops the listing and is returned */
+	seen.n = 4;
+	CU_ASSERT_EQUAL(inventory_signed_list(inv, collect_signed, &seen), -1);
+}
+
 static const struct cutap_test tests[] = {
 	{ "statements kept prepared", test_kept_statements },
 	{ "audit entries appended in a group", test_audit_many },
@@ -873,6 +940,7 @@ static const struct cutap_test tests[] = {
 	{ "meta", test_meta },
 	{ "published files", test_published },
 	{ "transactions", test_transactions },
+	{ "signed files", test_signed_files },
 };
 
 int
