@@ -608,13 +608,12 @@ out:
 	return r;
 }
 
-/* Sign the jobs with a pool of workers, then record what was signed in
- * one transaction (audited). */
+/* Sign the jobs with a pool of workers and g's key, then record what was
+ * signed in one transaction (audited). */
 static int
-run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
-    struct sign_result *res)
+run_jobs(struct app *a, struct sgn_signer *g, struct job *jobs, size_t n,
+    const struct sign_opts *o, struct sign_result *res)
 {
-	struct sgn_signer *g = NULL;
 	struct known_set ks = { NULL, 0, 0 };
 	struct pool p;
 	pthread_t th[64], wth, sth;
@@ -629,8 +628,6 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 	if (nth > n)
 		nth = n ? (unsigned)n : 1;
 	res->total = n;
-	if ((r = ops_signer_open(a, o->node, &g)) != 0)
-		return r;
 	/* what was signed before matters only when unchanged files are
 	 * skipped */
 	if (!o->all &&
@@ -714,7 +711,6 @@ run_jobs(struct app *a, struct job *jobs, size_t n, const struct sign_opts *o,
 		    p.first_error);
 out:
 	known_free(&ks);
-	ops_signer_free(g);
 	return r;
 }
 
@@ -745,6 +741,7 @@ int
 ops_sign_files(struct app *a, char *const *paths, size_t n,
     const struct sign_opts *o, struct sign_result *res)
 {
+	struct sgn_signer *g = NULL;
 	struct job *jobs;
 	char *copy;
 	size_t i;
@@ -764,8 +761,9 @@ ops_sign_files(struct app *a, char *const *paths, size_t n,
 			r = ts_error(TS_ERR_NOMEM, "out of memory");
 		free(copy);
 	}
-	if (r == 0)
-		r = run_jobs(a, jobs, n, o, res);
+	if (r == 0 && (r = ops_signer_open(a, o->node, &g)) == 0)
+		r = run_jobs(a, g, jobs, n, o, res);
+	ops_signer_free(g);
 	jobs_free(jobs, n);
 	return r;
 }
@@ -868,31 +866,62 @@ walk_dir(struct walk *w, const char *dir, unsigned depth)
 	return r;
 }
 
+/* The walk on a thread of its own, beside the opening of the signer. */
+struct walker {
+	struct walk w;
+	char *root;
+	int r;
+	struct ts_saved_error err;
+};
+
+static void *
+walker_run(void *arg)
+{
+	struct walker *wk = arg;
+
+	if ((wk->r = walk_dir(&wk->w, wk->root, 0)) != 0)
+		ts_error_save(&wk->err);
+	return NULL;
+}
+
 int
 ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
     struct sign_result *res)
 {
-	struct walk w;
-	char *root;
-	size_t i;
-	int r;
+	struct sgn_signer *g = NULL;
+	struct walker wk;
+	pthread_t th;
+	size_t i, len;
+	int r, threaded;
 
 	memset(res, 0, sizeof(*res));
 	if (o->filename != NULL)
 		return ts_error(TS_ERR_INVALID, "--filename names one file's "
 		    "internal name, not a directory's");
-	memset(&w, 0, sizeof(w));
-	w.rootlen = strlen(dir);
-	while (w.rootlen > 1 && dir[w.rootlen - 1] == '/')
-		w.rootlen--;
-	w.out_dir = o->out_dir;
-	if ((root = strndup(dir, w.rootlen)) == NULL)
+	memset(&wk, 0, sizeof(wk));
+	len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	wk.w.rootlen = len;
+	wk.w.out_dir = o->out_dir;
+	if ((wk.root = strndup(dir, len)) == NULL)
 		return ts_error(TS_ERR_NOMEM, "out of memory");
-	r = walk_dir(&w, root, 0);
-	free(root);
+	/* the directory is read while the key is found in the token */
+	threaded = pthread_create(&th, NULL, walker_run, &wk) == 0;
+	if (!threaded)
+		walker_run(&wk);
+	r = ops_signer_open(a, o->node, &g);
+	if (threaded)
+		pthread_join(th, NULL);
+	free(wk.root);
+	/* the directory's error first: it is the one on the command line */
+	if (wk.r != 0) {
+		ts_error_restore(&wk.err);
+		r = wk.r;
+	}
 	/* output directories mirror the input tree */
-	for (i = 0; r == 0 && o->out_dir != NULL && i < w.n; i++) {
-		char *d = strdup(w.v[i].output);
+	for (i = 0; r == 0 && o->out_dir != NULL && i < wk.w.n; i++) {
+		char *d = strdup(wk.w.v[i].output);
 
 		if (d == NULL)
 			r = ts_error(TS_ERR_NOMEM, "out of memory");
@@ -901,8 +930,9 @@ ops_sign_dir(struct app *a, const char *dir, const struct sign_opts *o,
 		free(d);
 	}
 	if (r == 0)
-		r = run_jobs(a, w.v, w.n, o, res);
-	jobs_free(w.v, w.n);
+		r = run_jobs(a, g, wk.w.v, wk.w.n, o, res);
+	ops_signer_free(g);
+	jobs_free(wk.w.v, wk.w.n);
 	return r;
 }
 
