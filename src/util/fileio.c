@@ -246,9 +246,8 @@ file_replace_nosync(const char *path, const void *data, size_t len,
 int
 file_sync_fs(const char *path)
 {
-	int fd, r = 0;
-
 	static int synced_once;
+	int fd, r = 0;
 
 	/* sync_fs_first: only the process's first syncfs fails */
 	if (fault("sync_fs") || (fault("sync_fs_first") &&
