@@ -247,16 +247,18 @@ int
 file_sync_fs(const char *path)
 {
 	static int synced_once;
-	int fd, r = 0;
+	int fd = -1, r = 0;
 
 	/* sync_fs_first: only the process's first syncfs fails */
 	if (fault("sync_fs") || (fault("sync_fs_first") &&
 	    !__atomic_exchange_n(&synced_once, 1, __ATOMIC_RELAXED))) {
 		errno = EIO;
-		return ts_error(TS_ERR_IO, "cannot sync the file system of %s: "
-		    "%s", path, strerror(errno));
+		r = -1;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    syncfs(fd) != 0) {
+		r = -1;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || syncfs(fd) != 0)
+	if (r != 0)
 		r = ts_error(TS_ERR_IO, "cannot sync the file system of %s: %s",
 		    path, strerror(errno));
 	if (fd >= 0)
