@@ -105,6 +105,18 @@ contains "--all signs everything" "$T/out" "61 files: 61 signed"
 [ "$(stat -c %X "$T/cfg/SEP000000000001.cnf.xml")" = "$atime" ] &&
     ok "reading the files to sign leaves their access time" ||
     not_ok "reading the files to sign leaves their access time"
+# the progress bar: on a terminal only
+grep -q '\[#' "$T/err" && not_ok "no progress bar without a terminal" ||
+    ok "no progress bar without a terminal"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$TLVSIGN' sign --dir '$T/cfg' --all" /dev/null \
+	    >"$T/tty.out" 2>&1
+	contains "a progress bar on a terminal" "$T/tty.out" \
+	    "signing [########################################] 61/61"
+	contains "then the summary" "$T/tty.out" "61 files: 61 signed"
+else
+	skip "a progress bar on a terminal" "(no script(1))"
+fi
 # signing with the token's key itself, not session copies of it
 sed 's/^\[token\]$/[token]\ncopy-keys = no/' "$T/tlvsign.conf" >"$T/nocopy.conf"
 grep -q '^copy-keys = no$' "$T/nocopy.conf" || echo "Bail out! nocopy.conf"
