@@ -497,9 +497,6 @@ checkpoint_cb(evutil_socket_t fd, short what, void *arg)
 	ERR_clear_error();
 }
 
-/* The loop thread: jobs the pool finished. One transaction records them
- * all (a commit is a disk sync); requests whose files are all done are
- * answered after it. */
 /* Signatures audited in one commit, waiting for the log to be synced
  * before they are answered. */
 struct audited {
@@ -521,26 +518,15 @@ answer_jobs(struct sign_job **jobs, size_t n, int audited)
 	}
 }
 
-static void
-synced(struct walsync_item *it, void *arg)
-{
-	struct audited *g = (struct audited *)it;
-
-	(void)arg;
-	answer_jobs(g->jobs, g->n, it->ok);
-	free(g);
-}
-
 /*
  * Finished signatures: audited in one transaction, then answered. With a
  * write-ahead log the commit is not synced here: the log thread syncs it
- * (with whatever else has been committed meanwhile) and the answers go
- * out after that, so the loop never waits for the disk.
+ * and the answers go out after that, so the loop never waits for the
+ * disk. Without one (or when stopping) the commit itself is synced.
  */
 static void
-sign_done(struct sign_job **jobs, size_t n, void *arg)
+audit_jobs(struct api *api, struct sign_job **jobs, size_t n, int use_wal)
 {
-	struct api *api = arg;
 	struct app *a = api->a;
 	struct sign_req *sr;
 	struct audit_new *v;
@@ -551,7 +537,7 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 
 	v = calloc(n, sizeof(*v));
 	text = calloc(n, sizeof(*text));
-	if (api->wal != NULL &&
+	if (use_wal && api->wal != NULL &&
 	    (g = malloc(sizeof(*g) + n * sizeof(g->jobs[0]))) != NULL &&
 	    inventory_set_synced(a->inv, 0) != 0) {
 		ts_error_clear();
@@ -611,6 +597,73 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 		answer_jobs(jobs, n, ok);
 	}
 	ERR_clear_error();
+}
+
+/*
+ * Jobs that finish while the log is being synced wait for that sync to
+ * end and are then audited together, in one transaction: they could not
+ * be answered before the next sync anyway, and each transaction held
+ * back is a round of file locks and log pages written saved.
+ */
+static int
+hold_jobs(struct api *api, struct sign_job **jobs, size_t n)
+{
+	struct sign_job **v;
+	size_t cap;
+
+	if (api->nheld + n > api->held_cap) {
+		cap = api->held_cap ? api->held_cap : 64;
+		while (cap < api->nheld + n)
+			cap *= 2;
+		if ((v = realloc(api->held, cap * sizeof(*v))) == NULL)
+			return -1;
+		api->held = v;
+		api->held_cap = cap;
+	}
+	memcpy(api->held + api->nheld, jobs, n * sizeof(*jobs));
+	api->nheld += n;
+	return 0;
+}
+
+/* Audit the held jobs, with the log synced after (use_wal) or by the
+ * commit. */
+static void
+release_held(struct api *api, int use_wal)
+{
+	struct sign_job **v = api->held;
+	size_t n = api->nheld;
+
+	if (n == 0)
+		return;
+	api->held = NULL;
+	api->nheld = api->held_cap = 0;
+	audit_jobs(api, v, n, use_wal);
+	free(v);
+}
+
+static void
+synced(struct walsync_item *it, void *arg)
+{
+	struct api *api = arg;
+	struct audited *g = (struct audited *)it;
+
+	answer_jobs(g->jobs, g->n, it->ok);
+	free(g);
+	/* the log is idle: what waited for it goes in now */
+	if (walsync_pending(api->wal) == 0)
+		release_held(api, !api->stopping);
+}
+
+/* The loop thread: jobs the pool finished. */
+static void
+sign_done(struct sign_job **jobs, size_t n, void *arg)
+{
+	struct api *api = arg;
+
+	if (api->wal != NULL && !api->stopping &&
+	    walsync_pending(api->wal) > 0 && hold_jobs(api, jobs, n) == 0)
+		return;
+	audit_jobs(api, jobs, n, !api->stopping);
 }
 
 /* Hand the request's files to the pool. */
@@ -1304,7 +1357,7 @@ size_t
 api_in_flight(const struct api *api)
 {
 	return api == NULL ? 0 : signpool_pending(api->pool) +
-	    walsync_pending(api->wal);
+	    walsync_pending(api->wal) + api->nheld;
 }
 
 void
@@ -1314,8 +1367,10 @@ api_stop(struct api *api)
 		return;
 	/* the last answers go out before the server is freed, and the log
 	 * is left with its checkpoint */
+	api->stopping = 1;
 	signpool_stop(api->pool);
 	walsync_stop(api->wal);
+	release_held(api, 0);
 	signers_flush(api);
 	if (evtimer_pending(api->checkpoint, NULL)) {
 		api->a->checkpoint_at = 0;

@@ -19,6 +19,7 @@
 
 struct signpool;
 struct signer_ref;
+struct sign_job;
 
 struct api {
 	struct event_base *base;
@@ -28,6 +29,9 @@ struct api {
 	SSL_CTX *ctx;
 	struct signpool *pool;      /* signing off the loop */
 	struct walsync *wal;        /* audit commits synced off the loop */
+	struct sign_job **held;     /* signed while the log was syncing */
+	size_t nheld, held_cap;
+	int stopping;               /* the pool and the log thread stop */
 	struct signer_ref *signers; /* loaded signers, by node */
 	long long data_version;     /* of the inventory, when they were */
 	struct event *checkpoint;   /* a last audit checkpoint after a burst */

@@ -812,8 +812,39 @@ if faults_built; then
 	[ $(((s1 - s0) / 1000000)) -ge 1000 ] &&
 	    ok "once its audit entry is synced ($(((s1 - s0) / 1000000)) ms)" ||
 	    not_ok "once its audit entry is synced ($(((s1 - s0) / 1000000)) ms)"
+	# signatures finished while a sync runs wait for it, are audited
+	# together after it and answered after the next; SIGTERM meanwhile
+	# loses none of them
+	n0=$("$TLVSIGN" audit show | grep -c config.sign)
+	pids=
+	sign_bg "$T/par1.xml" held0.xml "$T/held0"
+	sleep 0.4
+	i=0
+	while [ $i -lt 6 ]; do
+		i=$((i + 1))
+		sign_bg "$T/par$i.xml" "held$i.xml" "$T/held$i"
+	done
+	sleep 0.3
 	kill -TERM "$DPID"
 	wait "$DPID"
+	rc=$?
+	for p in $pids; do wait "$p"; done
+	whole=0
+	i=0
+	while [ $i -le 6 ]; do
+		[ "$(cat "$T/held$i.code")" = 200 ] &&
+		    "$TLVSIGN" show sgn "$T/held$i.sgn" >/dev/null 2>&1 &&
+		    whole=$((whole + 1))
+		i=$((i + 1))
+	done
+	[ $whole -eq 7 ] && [ "$rc" -eq 0 ] &&
+	    ok "signatures held for a sync in progress: all 7 answered, SIGTERM exits 0" ||
+	    not_ok "signatures held for a sync in progress: $whole of 7 answered (exit $rc)"
+	n1=$("$TLVSIGN" audit show | grep -c config.sign)
+	[ $((n1 - n0)) -eq 7 ] && ok "and all 7 audited" ||
+	    not_ok "and all 7 audited ($((n1 - n0)))"
+	"$TLVSIGN" audit verify >/dev/null 2>&1 && ok "the audit chain verifies" ||
+	    not_ok "the audit chain verifies"
 	start_faulty wal_sync
 	call publisher POST "/v1/sign?filename=nosync.xml" --data-binary "@$T/par1.xml"
 	expect "a failed sync: 500" 500
