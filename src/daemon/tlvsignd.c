@@ -74,6 +74,27 @@ batch_scheduling(void)
 		    "(%s): the threads keep the normal one", strerror(errno));
 }
 
+/*
+ * The main event loop. With epoll, changes to what a connection waits for
+ * are gathered and made once per loop turn: an answer that enables
+ * writing, writes and then goes back to reading costs one epoll_ctl(2)
+ * instead of three. (The change list misbehaves only with descriptors
+ * shared by dup(2), which tlvsignd does not make.)
+ */
+static struct event_base *
+new_base(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 /* How often tlvsignd looks for inventory changes made by tlvsign. */
 #define FOLLOW_SECONDS 2
 
@@ -496,7 +517,7 @@ main(int argc, char **argv)
 		dlog(LOG_P_ERR, "cannot start: %s", ts_error_detail(r));
 		goto out;
 	}
-	if ((dm.base = event_base_new()) == NULL) {
+	if ((dm.base = new_base()) == NULL) {
 		tvsd_snapshot_free(snap);
 		dlog(LOG_P_ERR, "cannot start: no event loop");
 		goto out;
