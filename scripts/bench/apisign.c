@@ -333,6 +333,9 @@ main(int argc, char **argv)
 	}
 	/* a request longer than a record goes out in parts */
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE);
+	/* a reply's records (headers, body) in one read: conn_step reads
+	 * until the connection would block, so none is left behind */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	if ((req = make_request(&req_len)) == NULL ||
 	    (conns = calloc((size_t)nconn, sizeof(*conns))) == NULL ||
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
