@@ -660,8 +660,8 @@ sign_done(struct sign_job **jobs, size_t n, void *arg)
 {
 	struct api *api = arg;
 
-	if (api->wal != NULL && !api->stopping &&
-	    walsync_pending(api->wal) > 0 && hold_jobs(api, jobs, n) == 0)
+	if (!api->stopping && walsync_pending(api->wal) > 0 &&
+	    hold_jobs(api, jobs, n) == 0)
 		return;
 	audit_jobs(api, jobs, n, !api->stopping);
 }
@@ -1369,8 +1369,9 @@ api_stop(struct api *api)
 	 * is left with its checkpoint */
 	api->stopping = 1;
 	signpool_stop(api->pool);
+	/* the log thread answers its last groups; what waited for them is
+	 * then audited with a synced commit (see synced) */
 	walsync_stop(api->wal);
-	release_held(api, 0);
 	signers_flush(api);
 	if (evtimer_pending(api->checkpoint, NULL)) {
 		api->a->checkpoint_at = 0;
